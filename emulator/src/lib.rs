@@ -1,0 +1,1 @@
+//! alioss-emulator: a local STS + OSS server.

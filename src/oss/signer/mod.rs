@@ -1,0 +1,210 @@
+//! OSS request signers: V4 (`OSS4-HMAC-SHA256`, the default) and V1 (HMAC-SHA1, opt-in), plus
+//! the browser form-upload (PostObject) policy signature.
+//!
+//! Signers are pure functions of a [`SignableRequest`], the [`Credentials`] and the time: no I/O
+//! and no clock of their own. Every stage (canonical request, string-to-sign, signature) is a
+//! public function so it can be checked against the official SDKs' test vectors, and so a server
+//! (the emulator) can verify what a client sent.
+//!
+//! [`Credentials`]: crate::credentials::Credentials
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+use time::OffsetDateTime;
+
+pub mod post;
+pub mod v1;
+pub mod v4;
+
+pub use post::PostPolicySignature;
+pub use v1::V1Signer;
+pub use v4::{PresignedRequest, V4Signer};
+
+/// Characters percent-encoded in query names and values: everything but `A-Z a-z 0-9 - . _ ~`.
+pub(crate) const QUERY_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Characters percent-encoded in a path: as [`QUERY_ENCODE_SET`] but `/` is kept.
+pub(crate) const PATH_ENCODE_SET: &AsciiSet = &QUERY_ENCODE_SET.remove(b'/');
+
+/// Percent-encodes `s` as RFC 3986 (unreserved characters kept, space as `%20`).
+pub fn uri_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, QUERY_ENCODE_SET).to_string()
+}
+
+/// Percent-encodes a path, keeping `/`.
+pub fn uri_encode_path(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, PATH_ENCODE_SET).to_string()
+}
+
+/// Decodes a percent-encoded string (invalid UTF-8 is replaced, `+` is left as is).
+pub fn uri_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Splits an encoded query string (`a=1&b&c=%20`) into decoded `(name, value)` pairs.
+pub fn parse_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (uri_decode(k), uri_decode(v)),
+            None => (uri_decode(p), String::new()),
+        })
+        .collect()
+}
+
+/// Renders decoded `(name, value)` pairs as an encoded query string, in the given order, with
+/// `name=value` (or `name` alone for an empty value).
+pub fn encode_query(pairs: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (k, v) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(&uri_encode(k));
+        if !v.is_empty() {
+            out.push('=');
+            out.push_str(&uri_encode(v));
+        }
+    }
+    out
+}
+
+/// The parts of an HTTP request a signer reads, and where it writes what it adds.
+///
+/// The query holds decoded `(name, value)` pairs; the key is the decoded object key. Header
+/// names are compared case-insensitively.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignableRequest {
+    /// HTTP method, upper case.
+    pub method: String,
+    /// The bucket, if the request addresses one.
+    pub bucket: Option<String>,
+    /// The decoded object key, if the request addresses an object.
+    pub key: Option<String>,
+    /// Decoded query parameters.
+    pub query: Vec<(String, String)>,
+    /// Headers as `(name, value)`.
+    pub headers: Vec<(String, String)>,
+}
+
+impl SignableRequest {
+    /// A request with `method` on `bucket`/`key` and nothing else.
+    pub fn new(method: impl Into<String>, bucket: Option<&str>, key: Option<&str>) -> Self {
+        Self {
+            method: method.into(),
+            bucket: bucket.map(str::to_owned),
+            key: key.map(str::to_owned),
+            query: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Sets header `name`, replacing any value it had.
+    pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_owned(), value.into()));
+    }
+
+    /// Removes header `name`.
+    pub fn remove_header(&mut self, name: &str) {
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+    }
+
+    /// The value of query parameter `name`.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Sets query parameter `name`, replacing any value it had.
+    pub fn set_query(&mut self, name: &str, value: impl Into<String>) {
+        self.query.retain(|(k, _)| k != name);
+        self.query.push((name.to_owned(), value.into()));
+    }
+}
+
+/// `yyyyMMdd'T'HHmmss'Z'` in UTC.
+pub fn format_iso8601_basic(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Parses `yyyyMMdd'T'HHmmss'Z'`.
+pub fn parse_iso8601_basic(s: &str) -> Option<OffsetDateTime> {
+    let fmt = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    time::PrimitiveDateTime::parse(s, &fmt)
+        .ok()
+        .map(|p| p.assume_utc())
+}
+
+/// RFC 1123 date in GMT (`Sat, 16 Dec 2023 16:20:57 GMT`), as HTTP `Date` headers carry.
+pub fn format_http_date(t: OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&fmt)
+        .unwrap_or_default()
+}
+
+/// Parses an RFC 1123 HTTP date.
+pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(s.trim(), &fmt)
+        .ok()
+        .map(|p| p.assume_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        let t = OffsetDateTime::from_unix_timestamp(1702743657).unwrap();
+        assert_eq!(format_iso8601_basic(t), "20231216T162057Z");
+        assert_eq!(format_http_date(t), "Sat, 16 Dec 2023 16:20:57 GMT");
+        assert_eq!(parse_iso8601_basic("20231216T162057Z"), Some(t));
+        assert_eq!(parse_http_date("Sat, 16 Dec 2023 16:20:57 GMT"), Some(t));
+    }
+
+    #[test]
+    fn query_parse_and_encode() {
+        let q = parse_query("a=1&b&c=%20x&%2Bd=");
+        assert_eq!(
+            q,
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "".into()),
+                ("c".into(), " x".into()),
+                ("+d".into(), "".into())
+            ]
+        );
+        assert_eq!(encode_query(&q), "a=1&b&c=%20x&%2Bd");
+    }
+}

@@ -1,0 +1,1 @@
+//! RAM policies: a typed builder for session policies, and an evaluator.
