@@ -73,6 +73,8 @@ struct Statement {
 /// The extra facts a request carries, for policy conditions.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Conditions {
+    // Read by the policy evaluator once conditions are evaluated.
+    #[allow(dead_code)]
     pub(crate) pairs: Vec<(String, String)>,
 }
 
