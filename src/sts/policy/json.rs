@@ -16,7 +16,8 @@ impl Policy {
     /// an array (or a single object) of statements with `Effect` `Allow`/`Deny`, a non-empty
     /// `Action` and `Resource` (a string or an array of strings), optional `Sid` and `Condition`;
     /// no other element, no repeated key. Condition operators this crate does not know are kept
-    /// (see [`ConditionOperator::Unknown`]); values of known operators are checked.
+    /// (see [`ConditionOperator::Unknown`]; [`Policy::check_known_operators`] refuses them);
+    /// values of known operators are checked.
     pub fn from_json(json: &str) -> Result<Policy, PolicyError> {
         let document: Json =
             serde_json::from_str(json).map_err(|e| PolicyError::MalformedJson {
@@ -525,6 +526,13 @@ mod tests {
             &ConditionOperator::Unknown("ForAnyValue:StringEquals".into())
         );
         assert_eq!(policy.to_json(), json);
+        let err = policy.check_known_operators().unwrap_err();
+        assert_eq!(err.field(), "Statement[0].Condition");
+        assert!(
+            matches!(err, PolicyError::UnknownOperator { ref operator, .. } if operator == "ForAnyValue:StringEquals")
+        );
+        let known: Policy = json.replace("ForAnyValue:", "").parse().unwrap();
+        known.check_known_operators().unwrap();
     }
 
     #[test]

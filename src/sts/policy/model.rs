@@ -60,6 +60,26 @@ impl Policy {
         Ok(json)
     }
 
+    /// Refuses condition operators this crate does not know ([`ConditionOperator::Unknown`]),
+    /// which [`Policy::from_json`] keeps. Use it where a document must be fully understood
+    /// before it is accepted (e.g. a server checking a session policy's grammar the way STS
+    /// does); the error names the condition block and the operator.
+    pub fn check_known_operators(&self) -> Result<(), PolicyError> {
+        for (index, statement) in self.statements.iter().enumerate() {
+            if let Some(condition) = statement
+                .conditions
+                .iter()
+                .find(|c| !c.operator().is_known())
+            {
+                return Err(PolicyError::UnknownOperator {
+                    field: format!("Statement[{index}].Condition"),
+                    operator: condition.operator().as_str().to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Checks a policy document assembled by hand: version, statements and every statement's
     /// grammar. `strict` also refuses unknown condition operators.
     pub(crate) fn validate(&self, strict: bool) -> Result<(), PolicyError> {
@@ -93,6 +113,15 @@ pub fn check_session_policy_len(json: &str) -> Result<(), PolicyError> {
         });
     }
     Ok(())
+}
+
+impl std::str::FromStr for Policy {
+    type Err = PolicyError;
+
+    /// Parses and checks a policy document, as [`Policy::from_json`].
+    fn from_str(json: &str) -> Result<Self, Self::Err> {
+        Policy::from_json(json)
+    }
 }
 
 impl fmt::Display for Policy {
