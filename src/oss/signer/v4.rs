@@ -605,6 +605,24 @@ mod tests {
     }
 
     #[test]
+    fn debug_of_a_signer_that_cached_a_key_shows_no_secret() {
+        let s = V4Signer::new("cn-hangzhou").unwrap();
+        let c = Credentials::builder()
+            .access_key_id("ak")
+            .access_key_secret("cached-secret-value")
+            .security_token("cached-token-value")
+            .build()
+            .unwrap();
+        let t = OffsetDateTime::from_unix_timestamp(1702743657).unwrap();
+        let mut r = SignableRequest::new("GET", Some("b"), Some("k"));
+        let out = s.presign(&mut r, &c, t, Duration::from_secs(60)).unwrap();
+        let d = format!("{s:?} {out:?}");
+        assert!(!d.contains("cached-secret-value"));
+        assert!(!d.contains("cached-token-value"));
+        assert!(!d.contains(r.query_param("x-oss-signature").unwrap()));
+    }
+
+    #[test]
     fn authorization_parses_back() {
         let p = parse_authorization(
             "OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,AdditionalHeaders=abc;zabc,Signature=00ff",
