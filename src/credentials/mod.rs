@@ -15,9 +15,17 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
+mod clock;
 mod environment;
+mod refreshing;
 
+pub use clock::{Clock, ManualClock};
 pub use environment::{EnvironmentCredentialsProvider, EnvironmentSource};
+pub use refreshing::{
+    provide_credentials_fn, FetchCredentials, ProvideCredentialsFn, RefreshingCredentialsProvider,
+    RefreshingCredentialsProviderBuilder, DEFAULT_FETCH_TIMEOUT, DEFAULT_REFRESH_LIFETIME_FRACTION,
+    DEFAULT_REFRESH_WINDOW, DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX,
+};
 
 /// An AccessKey pair, optionally temporary (security token + expiration).
 ///
@@ -177,10 +185,7 @@ impl CredentialsBuilder {
     pub fn build(self) -> Result<Credentials, crate::Error> {
         let access_key_id = self.access_key_id.unwrap_or_default();
         if access_key_id.trim().is_empty() {
-            return Err(crate::Error::invalid(
-                "access_key_id",
-                "must not be empty",
-            ));
+            return Err(crate::Error::invalid("access_key_id", "must not be empty"));
         }
         let access_key_secret = self.access_key_secret.unwrap_or_default();
         if access_key_secret.trim().is_empty() {
