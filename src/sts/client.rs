@@ -632,7 +632,7 @@ mod tests {
 
     #[test]
     fn assume_role_answer_parses_and_missing_parts_are_errors() {
-        let ok = br#"{"RequestId":"R","AssumedRoleUser":{"Arn":"acs:ram::1:role/r/s","AssumedRoleId":"9:s"},"Credentials":{"AccessKeyId":"STS.x","AccessKeySecret":"sec","SecurityToken":"tok","Expiration":"2015-04-09T11:52:19Z"}}"#;
+        let ok = br#"{"RequestId":"R","AssumedRoleUser":{"Arn":"acs:ram::1:role/r/s","AssumedRoleId":"9:s"},"Credentials":{"AccessKeyId":"STS.x","AccessKeySecret":"test-secret-x","SecurityToken":"test-token-x","Expiration":"2015-04-09T11:52:19Z"}}"#;
         let out = parse_assume_role(ok, ASSUME_ROLE_PROVIDER).unwrap();
         assert_eq!(out.credentials.provider_name(), "sts-assume-role");
         assert_eq!(
@@ -641,7 +641,7 @@ mod tests {
         );
         assert_eq!(out.assumed_role_user.assumed_role_id, "9:s");
         let d = format!("{out:?}");
-        assert!(!d.contains("sec\"") && !d.contains("tok"));
+        assert!(!d.contains("test-secret-x") && !d.contains("test-token-x"));
         for bad in [&b"{}"[..], b"not json", br#"{"Credentials":{"AccessKeyId":"STS.x"}}"#,
             br#"{"Credentials":{"AccessKeyId":"STS.x","AccessKeySecret":"s","SecurityToken":"t","Expiration":"tomorrow"}}"#] {
             let e = parse_assume_role(bad, ASSUME_ROLE_PROVIDER).unwrap_err();
