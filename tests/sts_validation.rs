@@ -304,3 +304,26 @@ fn debug_output_redacts_secrets_tokens_and_external_ids() {
         "{d}"
     );
 }
+
+#[test]
+fn a_policy_from_the_builder_is_sent_as_its_json() {
+    use alioss::sts::policy::{oss_object, Policy};
+    let policy = Policy::builder()
+        .allow(["oss:PutObject"], [oss_object("examplebucket", "src/*")])
+        .build()
+        .unwrap();
+    let req = valid().policy(&policy).build().unwrap();
+    assert_eq!(req.policy(), Some(policy.to_json().as_str()));
+    let req = valid().policy(policy.clone()).build().unwrap();
+    assert_eq!(Policy::from_json(req.policy().unwrap()).unwrap(), policy);
+    // A policy whose JSON is over 2048 characters is refused like raw JSON.
+    let big = Policy::builder()
+        .allow(
+            ["oss:PutObject"],
+            (0..100).map(|i| oss_object("examplebucket", format!("partner-{i:04}/uploads/*"))),
+        )
+        .build()
+        .unwrap();
+    let err = valid().policy(big).build().unwrap_err();
+    assert_eq!(err.as_invalid_input().unwrap().field(), "Policy");
+}

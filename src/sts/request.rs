@@ -25,13 +25,21 @@ pub const MAX_POLICY_CHARS: usize = 2_048;
 /// use std::time::Duration;
 /// use alioss::sts::AssumeRoleRequest;
 ///
+/// use alioss::sts::policy::{oss_object, Policy};
+///
+/// let policy = Policy::builder()
+///     .allow(["oss:PutObject"], [oss_object("examplebucket", "src/*")])
+///     .build()
+///     .unwrap();
 /// let request = AssumeRoleRequest::builder()
 ///     .role_arn("acs:ram::1234567890123456:role/ramosstest")
 ///     .role_session_name("supplier-42")
 ///     .duration(Duration::from_secs(900))
+///     .policy(&policy)
 ///     .build()
 ///     .unwrap();
 /// assert_eq!(request.duration_seconds(), 900);
+/// assert!(request.policy().unwrap().contains("examplebucket/src/*"));
 ///
 /// let err = AssumeRoleRequest::builder()
 ///     .role_arn("acs:ram::1234567890123456:role/ramosstest")
@@ -155,6 +163,13 @@ impl AssumeRoleRequestBuilder {
     /// [`duration`](Self::duration) in seconds.
     pub fn duration_seconds(mut self, seconds: u64) -> Self {
         self.duration = Some(Duration::from_secs(seconds));
+        self
+    }
+
+    /// Narrows the role's rights with a session policy built with [`crate::sts::policy`]
+    /// (owned or borrowed); its compact JSON must be 1–2048 characters.
+    pub fn policy(mut self, policy: impl std::borrow::Borrow<crate::sts::policy::Policy>) -> Self {
+        self.policy = Some(policy.borrow().to_json());
         self
     }
 
