@@ -357,6 +357,8 @@ impl CompleteMultipartUploadRequest {
                     format!("part {} is named twice", p.part_number),
                 ));
             }
+        }
+        for (i, p) in self.parts.iter().enumerate() {
             if let Some(size) = p.size {
                 validation::part_size(size)?;
                 if i + 1 < self.parts.len() {
