@@ -70,6 +70,30 @@ impl Client {
             opts: ObjectOptions::default(),
         })
     }
+
+    /// An [`Appender`] that starts at `position` with the object's CRC-64 `crc` (0 and
+    /// `Some(0)` for a new object), without asking HeadObject first: for credentials that may
+    /// upload but not read (HeadObject needs `oss:GetObject`). Recovery after an ambiguous
+    /// failure still asks HeadObject.
+    pub fn appender_at(
+        &self,
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+        position: u64,
+        crc: Option<u64>,
+    ) -> Result<Appender> {
+        let (bucket, key) = (bucket.into(), key.into());
+        validation::bucket_and_key(&bucket, &key)?;
+        Ok(Appender {
+            client: self.clone(),
+            bucket,
+            key,
+            position,
+            crc: if position == 0 { Some(0) } else { crc },
+            uncertain: false,
+            opts: ObjectOptions::default(),
+        })
+    }
 }
 
 /// An AppendObject request.
