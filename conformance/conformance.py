@@ -104,9 +104,11 @@ def describe(exc: BaseException) -> str:
 
 
 def expect_refused(
-    call: Callable[[], Any], status: int, code: str, message: Optional[str] = None
+    call: Callable[[], Any], status: int, code: str, message: Optional[str] = None,
+    then: Optional[Callable[[oss_exceptions.ServiceError], str]] = None,
 ) -> str:
-    """Runs an SDK call that must fail with an OSS ServiceError of this status and code."""
+    """Runs an SDK call that must fail with an OSS ServiceError of this status and code;
+    `then` checks the error further and describes what it found."""
     try:
         call()
     except Exception as exc:  # noqa: BLE001 - any SDK error is inspected below
@@ -119,8 +121,29 @@ def expect_refused(
             ) from None
         if message is not None and message not in (err.message or ""):
             raise Mismatch(f"expected message containing {message!r}, got {err.message!r}")
-        return f"HTTP {err.status_code} {err.code}"
+        extra = then(err) if then is not None else ""
+        return f"HTTP {err.status_code} {err.code}" + (f"; {extra}" if extra else "")
     raise Mismatch(f"expected HTTP {status} {code}, but the request was accepted")
+
+
+class RecordingSignerV4(oss.signer.SignerV4):
+    """The SDK's own V4 signer; remembers the last string-to-sign it produced."""
+
+    last_string_to_sign: Optional[str] = None
+
+    def sign(self, signing_ctx: Any) -> None:
+        super().sign(signing_ctx)
+        self.last_string_to_sign = signing_ctx.string_to_sign
+
+
+class RecordingSignerV1(oss.signer.SignerV1):
+    """The SDK's own V1 signer; remembers the last string-to-sign it produced."""
+
+    last_string_to_sign: Optional[str] = None
+
+    def sign(self, signing_ctx: Any) -> None:
+        super().sign(signing_ctx)
+        self.last_string_to_sign = signing_ctx.string_to_sign
 
 
 def oss_client(
@@ -130,6 +153,7 @@ def oss_client(
     token: Optional[str] = None,
     signature_version: str = "v4",
     signing_time: Optional[datetime.datetime] = None,
+    signer: Any = None,
 ) -> oss.Client:
     """An official OSS client. `signing_time` pins the client's clock (the SDK signs with a
     caller-supplied `x-oss-date`), modelling a client whose clock agrees with the server's."""
@@ -147,6 +171,8 @@ def oss_client(
     cfg.readwrite_timeout = 30
     if headers:
         cfg.default_request_headers = headers
+    if signer is not None:
+        return oss.Client(cfg, signer=signer)
     return oss.Client(cfg)
 
 
@@ -550,15 +576,28 @@ def main() -> int:
                lambda: expect_refused(lambda: get_bytes(sts_w, probe), 403, "AccessDenied"))
 
     # Refusals: a wrong secret
-    r.case("refuse: wrong secret, V4 header -> SignatureDoesNotMatch",
-           lambda: expect_refused(lambda: oss_client(ep, emu.root_id, WRONG_SECRET).put_object(
-               oss.PutObjectRequest(bucket=BUCKET, key=f"conformance/{RUN}/wrong", body=b"x")),
-               403, "SignatureDoesNotMatch"))
-    r.case("refuse: wrong secret, V1 header -> SignatureDoesNotMatch",
-           lambda: expect_refused(lambda: oss_client(
-               ep, emu.root_id, WRONG_SECRET, signature_version="v1").put_object(
-               oss.PutObjectRequest(bucket=BUCKET, key=f"conformance/{RUN}/wrong", body=b"x")),
-               403, "SignatureDoesNotMatch"))
+    for version, signer_cls in (("V4", RecordingSignerV4), ("V1", RecordingSignerV1)):
+        signer = signer_cls()
+        bad = oss_client(ep, emu.root_id, WRONG_SECRET, signature_version=version.lower(),
+                         signer=signer)
+
+        def string_to_sign(err: oss_exceptions.ServiceError, signer: Any = signer) -> str:
+            fields = err.error_fileds or {}
+            if fields.get("StringToSign") != signer.last_string_to_sign:
+                shown = fields.get("StringToSign")
+                raise Mismatch("body <StringToSign> differs from the SDK's: "
+                               f"expected {signer.last_string_to_sign!r}, got {shown!r}")
+            return "body <StringToSign> equals the SDK's"
+
+        r.case(f"refuse: wrong secret, {version} header -> SignatureDoesNotMatch",
+               lambda bad=bad: expect_refused(lambda: bad.put_object(oss.PutObjectRequest(
+                   bucket=BUCKET, key=f"conformance/{RUN}/wrong", body=b"x")),
+                   403, "SignatureDoesNotMatch", then=error_shape))
+        r.case(f"refuse: SignatureDoesNotMatch ({version}) carries the SDK's string-to-sign",
+               lambda bad=bad, check=string_to_sign: expect_refused(
+                   lambda: bad.put_object(oss.PutObjectRequest(
+                       bucket=BUCKET, key=f"conformance/{RUN}/wrong", body=b"x")),
+                   403, "SignatureDoesNotMatch", then=check))
 
     def wrong_secret_presigned() -> str:
         pre = oss_client(ep, emu.root_id, WRONG_SECRET).presign(
@@ -659,7 +698,7 @@ def main() -> int:
             r.case("refuse: request signed 3700 s behind the server -> RequestTimeTooSkewed",
                    lambda: expect_refused(lambda: root.put_object(oss.PutObjectRequest(
                        bucket=BUCKET, key=f"conformance/{RUN}/expiry/skewed", body=b"x")),
-                       403, "RequestTimeTooSkewed"))
+                       403, "RequestTimeTooSkewed", then=lambda err: skew_details(emu, err)))
             r.case("clock: root key signing at the server's time is accepted (control)",
                    lambda: root_synced_put(ep, emu))
             r.case("refuse: expired security token (server clock +3700 s) -> "
@@ -687,6 +726,35 @@ def main() -> int:
 
     print(f"{r.passed} passed, {r.failed} failed", flush=True)
     return 1 if r.failed else 0
+
+
+def error_shape(err: oss_exceptions.ServiceError) -> str:
+    """What every OSS error carries: RequestId (= x-oss-request-id), HostId, EC, a Date."""
+    fields = err.error_fileds or {}
+    headers = err.headers or {}
+    missing = [name for name in ("Code", "Message", "RequestId", "HostId", "EC")
+               if not fields.get(name)]
+    if missing:
+        raise Mismatch(f"error XML lacks {', '.join(missing)}")
+    if headers.get("x-oss-request-id") != fields.get("RequestId"):
+        raise Mismatch("x-oss-request-id header differs from <RequestId>")
+    if err.timestamp is None:
+        raise Mismatch("no parseable Date header")
+    return f"error XML complete, EC {fields.get('EC')}"
+
+
+def skew_details(emu: Emulator, err: oss_exceptions.ServiceError) -> str:
+    """RequestTimeTooSkewed tells the server time in the body and in Date (clients correct
+    their clock from Date)."""
+    fields = err.error_fileds or {}
+    if not fields.get("ServerTime"):
+        raise Mismatch("body lacks <ServerTime>")
+    if err.timestamp is None:
+        raise Mismatch("no parseable Date header")
+    off = abs((err.timestamp - emu.server_now()).total_seconds())
+    if off > 120:
+        raise Mismatch(f"Date header is {off:.0f} s away from the server's clock")
+    return "body has <ServerTime>, Date is the server's time"
 
 
 def root_synced_put(ep: str, emu: Emulator) -> str:
