@@ -177,10 +177,7 @@ impl CredentialsBuilder {
     pub fn build(self) -> Result<Credentials, crate::Error> {
         let access_key_id = self.access_key_id.unwrap_or_default();
         if access_key_id.trim().is_empty() {
-            return Err(crate::Error::invalid(
-                "access_key_id",
-                "must not be empty",
-            ));
+            return Err(crate::Error::invalid("access_key_id", "must not be empty"));
         }
         let access_key_secret = self.access_key_secret.unwrap_or_default();
         if access_key_secret.trim().is_empty() {

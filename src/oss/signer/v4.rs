@@ -100,7 +100,7 @@ pub fn canonical_headers(req: &SignableRequest, additional: &[String]) -> String
     let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers.len());
     for (name, value) in &req.headers {
         let lname = name.trim().to_ascii_lowercase();
-        if is_default_signed_header(&lname) || additional.iter().any(|a| *a == lname) {
+        if is_default_signed_header(&lname) || additional.contains(&lname) {
             let value = value.trim();
             if let Some(existing) = headers.iter_mut().find(|(n, _)| *n == lname) {
                 existing.1.push(',');
