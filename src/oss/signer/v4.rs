@@ -250,7 +250,7 @@ pub struct V4Signer {
     region: String,
     product: String,
     additional_headers: Vec<String>,
-    cache: Mutex<Option<CachedKey>>,
+    cache: Mutex<Option<Box<CachedKey>>>,
 }
 
 impl fmt::Debug for V4Signer {
@@ -365,12 +365,12 @@ impl V4Signer {
                     &self.product,
                 ));
                 let keyed = HmacSha256::new_from_slice(key.as_ref()).expect("HMAC takes any key");
-                *guard = Some(CachedKey {
+                *guard = Some(Box::new(CachedKey {
                     access_key_id: creds.access_key_id().to_owned(),
                     secret: Zeroizing::new(creds.access_key_secret().to_owned()),
                     date: date.to_owned(),
                     keyed: keyed.clone(),
-                });
+                }));
                 keyed
             }
         };
