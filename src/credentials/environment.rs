@@ -35,7 +35,9 @@ impl EnvironmentSource {
     ) -> Self {
         Self {
             vars: Some(Arc::new(
-                vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+                vars.into_iter()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect(),
             )),
         }
     }
@@ -62,7 +64,11 @@ pub struct EnvironmentCredentialsProvider {
 }
 
 const FAMILIES: [[&str; 3]; 2] = [
-    ["OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN"],
+    [
+        "OSS_ACCESS_KEY_ID",
+        "OSS_ACCESS_KEY_SECRET",
+        "OSS_SESSION_TOKEN",
+    ],
     [
         "ALIBABA_CLOUD_ACCESS_KEY_ID",
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
@@ -158,13 +164,19 @@ mod tests {
 
     #[test]
     fn nothing_set_names_the_variables() {
-        let p = EnvironmentCredentialsProvider::with_source(EnvironmentSource::from_map(
-            Vec::<(String, String)>::new(),
-        ));
+        let p = EnvironmentCredentialsProvider::with_source(EnvironmentSource::from_map(Vec::<(
+            String,
+            String,
+        )>::new(
+        )));
         let e = p.credentials().unwrap_err();
         assert!(e.is_not_configured());
         let msg = e.to_string();
-        for v in ["OSS_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN"] {
+        for v in [
+            "OSS_ACCESS_KEY_ID",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            "OSS_SESSION_TOKEN",
+        ] {
             assert!(msg.contains(v), "{msg}");
         }
     }

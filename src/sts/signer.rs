@@ -39,7 +39,11 @@ where
 
 /// `METHOD&%2F&percentEncode(canonicalized)`.
 pub fn string_to_sign(method: &str, canonicalized: &str) -> String {
-    format!("{method}&{}&{}", percent_encode("/"), percent_encode(canonicalized))
+    format!(
+        "{method}&{}&{}",
+        percent_encode("/"),
+        percent_encode(canonicalized)
+    )
 }
 
 /// base64(HMAC-SHA1(`secret + "&"`, string_to_sign)).

@@ -33,7 +33,13 @@ pub fn encode_policy(policy_json: &str) -> String {
 }
 
 /// The V4 form signature: hex(HMAC-SHA256(signing key, base64 policy)).
-pub fn v4_signature(secret: &str, date: &str, region: &str, product: &str, policy_b64: &str) -> String {
+pub fn v4_signature(
+    secret: &str,
+    date: &str,
+    region: &str,
+    product: &str,
+    policy_b64: &str,
+) -> String {
     v4::signature(&v4::signing_key(secret, date, region, product), policy_b64)
 }
 

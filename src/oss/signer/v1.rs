@@ -53,7 +53,9 @@ pub const SIGNED_SUBRESOURCES: &[&str] = &[
 ];
 
 fn is_signed_subresource(name: &str, extra: &[String]) -> bool {
-    SIGNED_SUBRESOURCES.contains(&name) || name.starts_with("x-oss-") || extra.iter().any(|e| e == name)
+    SIGNED_SUBRESOURCES.contains(&name)
+        || name.starts_with("x-oss-")
+        || extra.iter().any(|e| e == name)
 }
 
 /// `CanonicalizedOSSHeaders`: the `x-oss-*` headers, lower-cased, trimmed, sorted, one
