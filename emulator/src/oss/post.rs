@@ -418,6 +418,7 @@ pub(crate) async fn post_object(
         Op::PostObject,
         &req.bucket,
         Some(&key),
+        &info.conditions(),
     )
     .await?;
 
