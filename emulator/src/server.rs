@@ -437,29 +437,38 @@ async fn route(
                 v.to_ascii_lowercase()
                     .starts_with("application/x-www-form-urlencoded")
             });
+        let acs_action = req.headers().contains_key("x-acs-action");
         if query.iter().any(|(k, _)| k == "Action")
+            || acs_action
             || (req.method() == hyper::Method::POST && is_form)
         {
-            let body = if is_form {
-                match crate::body::read_small(req.body_mut(), 64 * 1024).await {
-                    Ok(b) => b,
-                    Err(_) => {
-                        return Ok(sts_error_response(
-                            &StsError::new(
-                                400,
-                                "InvalidParameter",
-                                "The request body is too large or unreadable.",
-                            ),
-                            info,
-                        ))
-                    }
+            let body = match crate::body::read_small(req.body_mut(), 64 * 1024).await {
+                Ok(b) => b,
+                Err(_) => {
+                    return Ok(sts_error_response(
+                        &StsError::new(
+                            400,
+                            "InvalidParameter",
+                            "The request body is too large or unreadable.",
+                        ),
+                        info,
+                    ))
                 }
-            } else {
-                Bytes::new()
             };
-            let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-            if query.iter().chain(form.iter()).any(|(k, _)| k == "Action") {
-                return crate::sts::handle(state, req.method().as_str(), query, form, info).await;
+            let form: Vec<(String, String)> = if is_form {
+                form_urlencoded::parse(&body).into_owned().collect()
+            } else {
+                Vec::new()
+            };
+            if acs_action || query.iter().chain(form.iter()).any(|(k, _)| k == "Action") {
+                let call = crate::sts::RpcCall {
+                    method: req.method().as_str(),
+                    headers: req.headers(),
+                    query,
+                    form,
+                    body: &body,
+                };
+                return crate::sts::handle(state, call, info).await;
             }
         }
     }

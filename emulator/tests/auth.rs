@@ -431,3 +431,42 @@ async fn additional_signed_headers_are_verified() {
     let resp = send_raw(emu.endpoint(), "PUT", &req, &[], &changed, b"x".to_vec()).await;
     assert_eq!(error_code(resp).await.1, "SignatureDoesNotMatch");
 }
+
+#[tokio::test]
+async fn a_refused_large_upload_still_gets_its_error_response() {
+    let emu = start().await;
+    let bad = Credentials::new(demo::ROOT_KEY_ID, "wrong-secret").unwrap();
+    let body = vec![1u8; 8 * 1024 * 1024];
+    for _ in 0..3 {
+        let (s, code, _) = error_code(send_v4(&emu, &bad, OssReq::put("big", &body)).await).await;
+        assert_eq!((s, code.as_str()), (403, "SignatureDoesNotMatch"));
+    }
+}
+
+#[tokio::test]
+async fn v1_signs_sub_resources_of_append_and_multipart() {
+    let emu = start().await;
+    let root = emu.root_credentials();
+    let r = OssReq::new("POST", demo::BUCKET, Some("v1app"))
+        .query("append", "")
+        .query("position", "0")
+        .body(b"ab");
+    assert_eq!(send_v1(&emu, &root, r).await.status(), 200);
+    let r = OssReq::new("POST", demo::BUCKET, Some("v1mp")).query("uploads", "");
+    let resp = send_v1(&emu, &root, r).await;
+    assert_eq!(resp.status(), 200);
+    let id = xml_field(&resp.text().await.unwrap(), "UploadId").unwrap();
+    let r = OssReq::new("PUT", demo::BUCKET, Some("v1mp"))
+        .query("partNumber", "1")
+        .query("uploadId", &id)
+        .body(b"p");
+    assert_eq!(send_v1(&emu, &root, r).await.status(), 200);
+    let r = OssReq::new("GET", demo::BUCKET, None)
+        .query("list-type", "2")
+        .query("prefix", "v1 a+b");
+    assert_eq!(send_v1(&emu, &root, r).await.status(), 200);
+    let r = OssReq::new("GET", demo::BUCKET, None)
+        .query("list-type", "2")
+        .query("prefix", "v1 a+b");
+    assert_eq!(send_v4(&emu, &root, r).await.status(), 200);
+}
