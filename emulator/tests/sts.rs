@@ -323,7 +323,7 @@ async fn acs3_assume_role(
     use hmac::{Hmac, Mac};
     use sha2::{Digest, Sha256};
     let enc = alioss::sts::signer::percent_encode;
-    let mut query = vec![
+    let mut query = [
         ("DurationSeconds".to_string(), "900".to_string()),
         ("RoleArn".to_string(), demo::ROLE_ARN.to_string()),
         ("RoleSessionName".to_string(), "acs3".to_string()),
@@ -337,7 +337,7 @@ async fn acs3_assume_role(
     let host = emu.addr().to_string();
     let date = alioss::sts::signer::format_timestamp(emu.clock().now());
     let payload = hex::encode(Sha256::digest(b""));
-    let mut headers = vec![
+    let mut headers = [
         ("host".to_string(), host.clone()),
         ("x-acs-action".to_string(), "AssumeRole".to_string()),
         ("x-acs-content-sha256".to_string(), payload.clone()),
