@@ -80,6 +80,43 @@ impl Error {
     pub fn invalid(field: impl Into<Cow<'static, str>>, rule: impl Into<String>) -> Self {
         Error::InvalidInput(InvalidInputError::new(field, rule))
     }
+
+    /// A transport error (connection, timeout, body stream) described by `message`.
+    pub(crate) fn transport(message: impl Into<String>, timeout: bool, connect: bool) -> Self {
+        Error::Transport {
+            message: message.into(),
+            timeout,
+            connect,
+        }
+    }
+
+    /// The hint of the remedy for a well-known mistake, if this error has one.
+    pub fn hint(&self) -> Option<&str> {
+        self.as_service().and_then(|e| e.hint.as_deref())
+    }
+
+    /// The HTTP status of a service error.
+    pub fn status(&self) -> Option<u16> {
+        self.as_service().map(|e| e.status)
+    }
+
+    /// Whether trying the same request again may succeed: server errors (5xx), 408, 429,
+    /// connection failures and timeouts, integrity (CRC) mismatches, and `RequestTimeTooSkewed`
+    /// (after the client corrects its clock). Credentials errors marked retryable by their
+    /// provider count too.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Service(e) => {
+                e.status >= 500
+                    || e.status == 408
+                    || e.status == 429
+                    || e.code == "RequestTimeTooSkewed"
+            }
+            Error::Transport { .. } | Error::Integrity { .. } => true,
+            Error::Credentials(CredentialsError::ProviderFailed { retryable, .. }) => *retryable,
+            _ => false,
+        }
+    }
 }
 
 impl From<ServiceError> for Error {
@@ -212,3 +249,129 @@ impl fmt::Display for ServiceError {
 }
 
 impl std::error::Error for ServiceError {}
+
+/// The remedy for the OSS errors the scenario's FAQ names, given the error and the AccessKey id
+/// that signed the request (not a secret: only whether it is temporary, `STS.…`, is used).
+pub(crate) fn oss_hint(e: &ServiceError, access_key_id: Option<&str>) -> Option<String> {
+    let temporary = access_key_id.is_some_and(|id| id.starts_with("STS."));
+    let msg = e.message.as_str();
+    let hint = match e.code.as_str() {
+        "InvalidAccessKeyId" if temporary => {
+            "the temporary (STS) credentials have expired or were \
+             revoked: get new ones from AssumeRole (a refreshing credentials provider does this \
+             ahead of expiry)"
+                .to_owned()
+        }
+        "InvalidAccessKeyId" => "this AccessKey id does not exist or is disabled: check the id, \
+             and that the key belongs to this account"
+            .to_owned(),
+        "SecurityTokenExpired" => "the security token has expired: refresh the temporary \
+             credentials (call AssumeRole again)"
+            .to_owned(),
+        "InvalidSecurityToken" => "the security token is not the one STS returned with this \
+             AccessKey id: send the SecurityToken together with its own AccessKeyId and secret"
+            .to_owned(),
+        "AccessDenied" if msg.contains("authorizer's policy") => "the RAM role's policy or the \
+             session policy passed to AssumeRole does not grant this action on this resource: \
+             add the action (e.g. oss:PutObject) and the resource to the policy, or request \
+             credentials for an allowed key"
+            .to_owned(),
+        "AccessDenied" if msg.contains("bucket acl") => "no policy grants this action and the \
+             bucket ACL does not allow it: check the Action element of the RAM (or bucket) policy"
+            .to_owned(),
+        "AccessDenied" if msg.contains("Anonymous access") => "the request was not signed: \
+             credentials are missing (configure a credentials provider)"
+            .to_owned(),
+        "AccessDenied" if msg.contains("specified endpoint") => match &e.endpoint {
+            Some(ep) => format!(
+                "the bucket is in another region: address it through endpoint {ep} (set the \
+                 client's region or endpoint accordingly)"
+            ),
+            None => "the bucket is in another region: use the endpoint of the bucket's region"
+                .to_owned(),
+        },
+        "AccessDenied" if e.ec.as_deref() == Some("0003-00000301") => "the credentials lack the \
+             permission for this operation: grant the action in the role or session policy"
+            .to_owned(),
+        "NoSuchBucket" => "the bucket does not exist: check its name, and that the client's \
+             region or endpoint is the bucket's"
+            .to_owned(),
+        "SignatureDoesNotMatch" => "the signature the server computed differs: check that the \
+             AccessKey secret belongs to the AccessKey id, that the client's region is the \
+             bucket's region (V4 signs it), and that no proxy rewrites the request"
+            .to_owned(),
+        "RequestTimeTooSkewed" => "the local clock differs from the server's by more than 15 \
+             minutes: the client corrects its clock offset and retries; fix the system clock"
+            .to_owned(),
+        _ if e.endpoint.is_some() => format!(
+            "address the bucket through endpoint {}",
+            e.endpoint.as_deref().unwrap_or_default()
+        ),
+        _ => return None,
+    };
+    Some(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(code: &str, msg: &str) -> ServiceError {
+        ServiceError::new(ServiceKind::Oss, 403, code, msg)
+    }
+
+    #[test]
+    fn expired_sts_key_hints_at_refresh() {
+        let e = err(
+            "InvalidAccessKeyId",
+            "The OSS Access Key Id you provided does not exist in our records.",
+        );
+        assert!(oss_hint(&e, Some("STS.abc")).unwrap().contains("expired"));
+        assert!(!oss_hint(&e, Some("LTAIabc")).unwrap().contains("expired"));
+    }
+
+    #[test]
+    fn access_denied_variants_have_distinct_hints() {
+        let policy = oss_hint(
+            &err("AccessDenied", "Access denied by authorizer's policy."),
+            None,
+        );
+        assert!(policy.unwrap().contains("session policy"));
+        let acl = oss_hint(
+            &err(
+                "AccessDenied",
+                "You have no right to access this object because of bucket acl.",
+            ),
+            None,
+        );
+        assert!(acl.unwrap().contains("Action element"));
+        let anon = oss_hint(
+            &err(
+                "AccessDenied",
+                "Anonymous access is forbidden for this operation.",
+            ),
+            None,
+        );
+        assert!(anon.unwrap().contains("credentials are missing"));
+        let mut wrong = err(
+            "AccessDenied",
+            "The bucket you are attempting to access must be addressed using the specified endpoint.",
+        );
+        wrong.endpoint = Some("oss-cn-shanghai.aliyuncs.com".into());
+        assert!(oss_hint(&wrong, None)
+            .unwrap()
+            .contains("oss-cn-shanghai.aliyuncs.com"));
+        assert!(oss_hint(&err("NoSuchKey", "gone"), None).is_none());
+    }
+
+    #[test]
+    fn retryable_classification() {
+        let mut e = err("InternalError", "x");
+        e.status = 503;
+        assert!(Error::from(e).is_retryable());
+        assert!(!Error::from(err("AccessDenied", "x")).is_retryable());
+        assert!(Error::from(err("RequestTimeTooSkewed", "x")).is_retryable());
+        assert!(Error::transport("reset", false, false).is_retryable());
+        assert!(!Error::invalid("bucket", "x").is_retryable());
+    }
+}

@@ -1,4 +1,56 @@
-//! Object Storage Service: signers, CRC-64 and the object operations.
+//! Object Storage Service: the [`Client`], its operations, signers and CRC-64.
+//!
+//! ```no_run
+//! # async fn run() -> alioss::error::Result<()> {
+//! use std::time::Duration;
+//! use alioss::credentials::{Credentials, StaticCredentialsProvider};
+//! use alioss::oss;
+//!
+//! let creds = Credentials::new("test-key-id", "test-secret")?;
+//! let client = oss::Client::builder()
+//!     .region("cn-hangzhou")
+//!     .credentials(StaticCredentialsProvider::new(creds))
+//!     .build()?;
+//! client.put_object("examplebucket", "src/hello.txt").body("hello").send().await?;
+//! let data = client.get_object("examplebucket", "src/hello.txt").send().await?.bytes().await?;
+//! assert_eq!(&data[..], b"hello");
+//! let url = client.presign_get("examplebucket", "src/hello.txt", Duration::from_secs(600)).await?;
+//! # let _ = url;
+//! # Ok(()) }
+//! ```
 
+mod body;
+mod client;
 pub mod crc64;
+mod endpoint;
+mod error_response;
+mod ops;
+mod post_object;
+mod presign;
+mod request;
+mod retry;
 pub mod signer;
+pub mod validation;
+mod xml;
+
+pub use body::Body;
+pub use client::{Client, ClientBuilder, Clock, SignatureVersion, SystemClock, USER_AGENT};
+pub use endpoint::{region_endpoint, AddressingStyle, EndpointType};
+pub use ops::append::{
+    AppendObjectOutput, AppendObjectRequest, AppendOptions, Appender, MAX_APPENDABLE_SIZE,
+};
+pub use ops::list::{ListObjectsV2Output, ListObjectsV2Request, ObjectSummary};
+pub use ops::multipart::{
+    CompleteMultipartUploadOutput, CompleteMultipartUploadRequest, CompletedPart,
+    InitiateMultipartUploadOutput, InitiateMultipartUploadRequest, ListMultipartUploadsOutput,
+    ListMultipartUploadsRequest, ListPartsOutput, ListPartsRequest, MultipartUploadInfo, PartInfo,
+    UploadPartOutput, UploadPartRequest,
+};
+pub use ops::object::{
+    DeleteObjectOutput, DeleteObjectRequest, GetObjectOutput, GetObjectRequest, HeadObjectOutput,
+    HeadObjectRequest, PutObjectOutput, PutObjectRequest,
+};
+pub use ops::{ObjectAcl, ServerSideEncryption, StorageClass};
+pub use post_object::{PostObjectForm, PostObjectFormRequest};
+pub use presign::{PresignOperation, PresignRequest, PresignedUrl};
+pub use retry::RetryPolicy;

@@ -250,7 +250,7 @@ pub struct V4Signer {
     region: String,
     product: String,
     additional_headers: Vec<String>,
-    cache: Mutex<Option<CachedKey>>,
+    cache: Mutex<Option<Box<CachedKey>>>,
 }
 
 impl fmt::Debug for V4Signer {
@@ -365,12 +365,12 @@ impl V4Signer {
                     &self.product,
                 ));
                 let keyed = HmacSha256::new_from_slice(key.as_ref()).expect("HMAC takes any key");
-                *guard = Some(CachedKey {
+                *guard = Some(Box::new(CachedKey {
                     access_key_id: creds.access_key_id().to_owned(),
                     secret: Zeroizing::new(creds.access_key_secret().to_owned()),
                     date: date.to_owned(),
                     keyed: keyed.clone(),
-                });
+                }));
                 keyed
             }
         };
@@ -602,6 +602,24 @@ mod tests {
         s.sign_headers(&mut c, &Credentials::new("ak", "other").unwrap(), t)
             .unwrap();
         assert_ne!(a.header("authorization"), c.header("authorization"));
+    }
+
+    #[test]
+    fn debug_of_a_signer_that_cached_a_key_shows_no_secret() {
+        let s = V4Signer::new("cn-hangzhou").unwrap();
+        let c = Credentials::builder()
+            .access_key_id("ak")
+            .access_key_secret("cached-secret-value")
+            .security_token("cached-token-value")
+            .build()
+            .unwrap();
+        let t = OffsetDateTime::from_unix_timestamp(1702743657).unwrap();
+        let mut r = SignableRequest::new("GET", Some("b"), Some("k"));
+        let out = s.presign(&mut r, &c, t, Duration::from_secs(60)).unwrap();
+        let d = format!("{s:?} {out:?}");
+        assert!(!d.contains("cached-secret-value"));
+        assert!(!d.contains("cached-token-value"));
+        assert!(!d.contains(r.query_param("x-oss-signature").unwrap()));
     }
 
     #[test]

@@ -1,0 +1,523 @@
+//! The OSS [`Client`] and its [`ClientBuilder`].
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::credentials::{ProvideCredentials, SharedCredentialsProvider};
+use crate::error::{Error, Result};
+use crate::oss::endpoint::{
+    region_endpoint, region_from_host, AddressingStyle, Endpoint, EndpointType,
+};
+use crate::oss::retry::RetryPolicy;
+use crate::oss::signer::{V1Signer, V4Signer};
+
+/// The user agent every request carries: `alioss/<version>`.
+pub const USER_AGENT: &str = concat!("alioss/", env!("CARGO_PKG_VERSION"));
+
+/// A source of the current time. The client signs with `now() + learnt clock offset`; tests
+/// inject a fixed or controllable clock.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current time.
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// Which OSS signature requests carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SignatureVersion {
+    /// `OSS4-HMAC-SHA256` (the default; needs the region).
+    #[default]
+    V4,
+    /// HMAC-SHA1 (legacy; Alibaba Cloud is retiring it).
+    V1,
+}
+
+#[derive(Debug)]
+pub(crate) enum RequestSigner {
+    V4(V4Signer),
+    V1(V1Signer),
+}
+
+/// An OSS client: cheap to clone (clones share one connection pool, the credentials provider
+/// and the learnt clock offset), `Send + Sync`.
+///
+/// ```no_run
+/// # async fn run() -> alioss::error::Result<()> {
+/// use alioss::credentials::{Credentials, StaticCredentialsProvider};
+/// use alioss::oss;
+///
+/// let creds = Credentials::new("test-key-id", "test-secret")?;
+/// let client = oss::Client::builder()
+///     .region("cn-hangzhou")
+///     .credentials(StaticCredentialsProvider::new(creds))
+///     .build()?;
+/// let put = client
+///     .put_object("examplebucket", "src/data.csv")
+///     .body(oss::Body::from_path("data.csv").await?)
+///     .storage_class(oss::StorageClass::Standard)
+///     .send()
+///     .await?;
+/// println!("stored {:?} (crc64 {:?})", put.etag, put.crc64);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) region: Option<String>,
+    pub(crate) credentials: SharedCredentialsProvider,
+    pub(crate) signer: RequestSigner,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) operation_timeout: Option<Duration>,
+    pub(crate) crc_check: bool,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Server time minus local time, in milliseconds, learnt from `RequestTimeTooSkewed`.
+    pub(crate) clock_offset_ms: AtomicI64,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Client")
+            .field("endpoint", &i.endpoint.base())
+            .field("addressing", &i.endpoint.style())
+            .field("region", &i.region)
+            .field("credentials", &"** provider **")
+            .field("signer", &i.signer)
+            .field("retry", &i.retry)
+            .field("crc_check", &i.crc_check)
+            .field(
+                "clock_offset_ms",
+                &i.clock_offset_ms.load(Ordering::Relaxed),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts a builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The region requests are signed for, if known.
+    pub fn region(&self) -> Option<&str> {
+        self.inner.region.as_deref()
+    }
+
+    /// `scheme://host[:port]` of the endpoint.
+    pub fn endpoint(&self) -> String {
+        self.inner.endpoint.base()
+    }
+
+    /// The addressing style in force (path-style for IP-address endpoints).
+    pub fn addressing_style(&self) -> AddressingStyle {
+        self.inner.endpoint.style()
+    }
+
+    /// Whether uploads are checked with CRC-64.
+    pub fn crc_check(&self) -> bool {
+        self.inner.crc_check
+    }
+
+    /// The clock offset learnt from the server (server time − local time).
+    pub fn clock_offset(&self) -> time::Duration {
+        time::Duration::milliseconds(self.inner.clock_offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// The time requests are signed with: the clock's time corrected by the learnt offset.
+    pub fn signing_time(&self) -> OffsetDateTime {
+        self.inner.clock.now() + self.clock_offset()
+    }
+
+    /// Learns the offset from a server time.
+    pub(crate) fn learn_server_time(&self, server: OffsetDateTime) {
+        let offset = server - self.inner.clock.now();
+        let ms = i64::try_from(offset.whole_milliseconds()).unwrap_or(0);
+        self.inner.clock_offset_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// The URL of a bucket (for form uploads) or an object.
+    pub(crate) fn url(
+        &self,
+        bucket: Option<&str>,
+        key: Option<&str>,
+        query: &[(String, String)],
+    ) -> String {
+        self.inner.endpoint.url(bucket, key, query)
+    }
+}
+
+/// Builds a [`Client`].
+///
+/// Defaults: endpoint from the region (public, https), virtual-hosted addressing, signature V4,
+/// [`RetryPolicy::standard`], connect timeout 10 s, read timeout 60 s, no operation timeout,
+/// CRC-64 checking on, the system clock.
+pub struct ClientBuilder {
+    region: Option<String>,
+    endpoint: Option<String>,
+    endpoint_type: EndpointType,
+    addressing: AddressingStyle,
+    credentials: Option<SharedCredentialsProvider>,
+    signature_version: SignatureVersion,
+    retry: RetryPolicy,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    operation_timeout: Option<Duration>,
+    crc_check: bool,
+    clock: Arc<dyn Clock>,
+    resolve: Vec<(String, SocketAddr)>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("endpoint_type", &self.endpoint_type)
+            .field("addressing", &self.addressing)
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "** provider **"),
+            )
+            .field("signature_version", &self.signature_version)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            region: None,
+            endpoint: None,
+            endpoint_type: EndpointType::Public,
+            addressing: AddressingStyle::VirtualHosted,
+            credentials: None,
+            signature_version: SignatureVersion::V4,
+            retry: RetryPolicy::standard(),
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
+            operation_timeout: None,
+            crc_check: true,
+            clock: Arc::new(SystemClock),
+            resolve: Vec::new(),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The region (`cn-hangzhou`); the endpoint is derived from it unless given.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// An explicit endpoint: `host`, `https://host`, or `http://127.0.0.1:9000` (http only when
+    /// written out).
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Uses the region's internal (VPC) endpoint.
+    pub fn internal(mut self) -> Self {
+        self.endpoint_type = EndpointType::Internal;
+        self
+    }
+
+    /// Uses the region's dual-stack (IPv4 + IPv6) endpoint.
+    pub fn dual_stack(mut self) -> Self {
+        self.endpoint_type = EndpointType::DualStack;
+        self
+    }
+
+    /// Uses the transfer-acceleration endpoint.
+    pub fn accelerate(mut self) -> Self {
+        self.endpoint_type = EndpointType::Accelerate;
+        self
+    }
+
+    /// Chooses the endpoint type explicitly.
+    pub fn endpoint_type(mut self, kind: EndpointType) -> Self {
+        self.endpoint_type = kind;
+        self
+    }
+
+    /// Path-style addressing (`endpoint/bucket/key`) instead of virtual-hosted.
+    pub fn path_style(mut self, yes: bool) -> Self {
+        self.addressing = if yes {
+            AddressingStyle::PathStyle
+        } else {
+            AddressingStyle::VirtualHosted
+        };
+        self
+    }
+
+    /// The endpoint is a custom domain (CNAME) bound to the bucket.
+    pub fn cname(mut self, yes: bool) -> Self {
+        self.addressing = if yes {
+            AddressingStyle::Cname
+        } else {
+            AddressingStyle::VirtualHosted
+        };
+        self
+    }
+
+    /// The credentials provider; asked again before every attempt, so refreshing providers work.
+    pub fn credentials(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials = Some(Arc::new(provider));
+        self
+    }
+
+    /// A shared credentials provider.
+    pub fn shared_credentials(mut self, provider: SharedCredentialsProvider) -> Self {
+        self.credentials = Some(provider);
+        self
+    }
+
+    /// V4 (default) or V1 signatures.
+    pub fn signature_version(mut self, version: SignatureVersion) -> Self {
+        self.signature_version = version;
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// How long establishing a connection may take.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// How long a read from the connection may stall.
+    pub fn read_timeout(mut self, d: Duration) -> Self {
+        self.read_timeout = d;
+        self
+    }
+
+    /// How long an operation may take in total, retries included (for downloads: until the
+    /// response headers arrive).
+    pub fn operation_timeout(mut self, d: Duration) -> Self {
+        self.operation_timeout = Some(d);
+        self
+    }
+
+    /// Whether uploads are checked end to end with CRC-64 (default: on).
+    pub fn crc_check(mut self, on: bool) -> Self {
+        self.crc_check = on;
+        self
+    }
+
+    /// The clock requests are signed with (tests inject their own).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Resolves `host` to `addr` instead of asking DNS (private DNS, tests of virtual-hosted
+    /// addressing against a local server).
+    pub fn resolve(mut self, host: impl Into<String>, addr: SocketAddr) -> Self {
+        self.resolve.push((host.into(), addr));
+        self
+    }
+
+    /// Builds the client: checks the configuration and creates the connection pool.
+    pub fn build(self) -> Result<Client> {
+        let credentials = self.credentials.ok_or_else(|| {
+            Error::invalid(
+                "credentials",
+                "a credentials provider is required (see alioss::credentials)",
+            )
+        })?;
+        if let Some(r) = &self.region {
+            let r = r.strip_prefix("oss-").unwrap_or(r);
+            if r.is_empty()
+                || !r
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                return Err(Error::invalid(
+                    "region",
+                    "must contain only lower-case letters, digits and '-' (e.g. cn-hangzhou)",
+                ));
+            }
+        }
+        let endpoint = match (&self.endpoint, &self.region) {
+            (Some(e), _) => Endpoint::parse(e, self.addressing)?,
+            (None, Some(r)) => {
+                Endpoint::parse(&region_endpoint(r, self.endpoint_type), self.addressing)?
+            }
+            (None, None) => {
+                return Err(Error::invalid(
+                    "region",
+                    "a region or an endpoint is required",
+                ))
+            }
+        };
+        let region = self
+            .region
+            .map(|r| r.strip_prefix("oss-").map(str::to_owned).unwrap_or(r))
+            .or_else(|| region_from_host(endpoint.authority()));
+        let signer = match self.signature_version {
+            SignatureVersion::V4 => {
+                let region = region.as_deref().ok_or_else(|| {
+                    Error::invalid(
+                        "region",
+                        "is required for signature V4 when the endpoint does not name it",
+                    )
+                })?;
+                RequestSigner::V4(V4Signer::new(region)?)
+            }
+            SignatureVersion::V1 => RequestSigner::V1(V1Signer::new()),
+        };
+        let mut http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(50));
+        for (host, addr) in &self.resolve {
+            http = http.resolve(host, *addr);
+        }
+        let http = http.build().map_err(|e| {
+            Error::invalid("client", format!("could not build the HTTP client: {e}"))
+        })?;
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                http,
+                endpoint,
+                region,
+                credentials,
+                signer,
+                retry: self.retry,
+                operation_timeout: self.operation_timeout,
+                crc_check: self.crc_check,
+                clock: self.clock,
+                clock_offset_ms: AtomicI64::new(0),
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::{Credentials, StaticCredentialsProvider};
+
+    fn provider() -> StaticCredentialsProvider {
+        StaticCredentialsProvider::new(
+            Credentials::builder()
+                .access_key_id("STS.test-id")
+                .access_key_secret("test-secret")
+                .security_token("test-token")
+                .build()
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn region_derives_the_endpoint() {
+        let c = Client::builder()
+            .region("cn-hangzhou")
+            .credentials(provider())
+            .build()
+            .unwrap();
+        assert_eq!(c.endpoint(), "https://oss-cn-hangzhou.aliyuncs.com");
+        assert_eq!(c.addressing_style(), AddressingStyle::VirtualHosted);
+        let c = Client::builder()
+            .region("cn-hangzhou")
+            .internal()
+            .credentials(provider())
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.endpoint(),
+            "https://oss-cn-hangzhou-internal.aliyuncs.com"
+        );
+        let c = Client::builder()
+            .region("cn-hangzhou")
+            .dual_stack()
+            .credentials(provider())
+            .build()
+            .unwrap();
+        assert_eq!(c.endpoint(), "https://cn-hangzhou.oss.aliyuncs.com");
+        let c = Client::builder()
+            .region("cn-hangzhou")
+            .accelerate()
+            .credentials(provider())
+            .build()
+            .unwrap();
+        assert_eq!(c.endpoint(), "https://oss-accelerate.aliyuncs.com");
+    }
+
+    #[test]
+    fn region_comes_from_a_standard_endpoint() {
+        let c = Client::builder()
+            .endpoint("oss-cn-shanghai.aliyuncs.com")
+            .credentials(provider())
+            .build()
+            .unwrap();
+        assert_eq!(c.region(), Some("cn-shanghai"));
+        let e = Client::builder()
+            .endpoint("http://127.0.0.1:9")
+            .credentials(provider())
+            .build()
+            .unwrap_err();
+        assert_eq!(e.as_invalid_input().unwrap().field(), "region");
+        let v1 = Client::builder()
+            .endpoint("http://127.0.0.1:9")
+            .signature_version(SignatureVersion::V1)
+            .credentials(provider())
+            .build()
+            .unwrap();
+        assert_eq!(v1.addressing_style(), AddressingStyle::PathStyle);
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let c = Client::builder()
+            .region("cn-hangzhou")
+            .credentials(provider())
+            .build()
+            .unwrap();
+        let d = format!("{c:?} {:?}", Client::builder().credentials(provider()));
+        assert!(!d.contains("test-secret"));
+        assert!(!d.contains("test-token"));
+    }
+
+    #[test]
+    fn client_is_send_sync_clone() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<Client>();
+    }
+
+    #[test]
+    fn missing_credentials_are_refused() {
+        let e = Client::builder().region("cn-hangzhou").build().unwrap_err();
+        assert_eq!(e.as_invalid_input().unwrap().field(), "credentials");
+    }
+}

@@ -1,0 +1,179 @@
+//! ListObjectsV2, one page at a time or as a stream of objects.
+
+use futures_util::stream::{self, Stream, StreamExt};
+use reqwest::Method;
+use time::OffsetDateTime;
+
+use super::{decode_key, parse_iso_time};
+use crate::error::{Error, Result};
+use crate::oss::client::Client;
+use crate::oss::request::OssRequest;
+use crate::oss::validation;
+use crate::oss::xml::{self, from_xml};
+
+impl Client {
+    /// Lists a bucket's objects (ListObjectsV2).
+    pub fn list_objects_v2(&self, bucket: impl Into<String>) -> ListObjectsV2Request {
+        ListObjectsV2Request {
+            client: self.clone(),
+            bucket: bucket.into(),
+            prefix: None,
+            delimiter: None,
+            start_after: None,
+            continuation_token: None,
+            max_keys: None,
+        }
+    }
+}
+
+/// A ListObjectsV2 request.
+#[derive(Debug, Clone)]
+pub struct ListObjectsV2Request {
+    client: Client,
+    bucket: String,
+    prefix: Option<String>,
+    delimiter: Option<String>,
+    start_after: Option<String>,
+    continuation_token: Option<String>,
+    max_keys: Option<u32>,
+}
+
+impl ListObjectsV2Request {
+    /// Only keys starting with `prefix`.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Groups keys by this delimiter into common prefixes.
+    pub fn delimiter(mut self, d: impl Into<String>) -> Self {
+        self.delimiter = Some(d.into());
+        self
+    }
+
+    /// Keys after this one.
+    pub fn start_after(mut self, key: impl Into<String>) -> Self {
+        self.start_after = Some(key.into());
+        self
+    }
+
+    /// Continues a listing.
+    pub fn continuation_token(mut self, token: impl Into<String>) -> Self {
+        self.continuation_token = Some(token.into());
+        self
+    }
+
+    /// At most this many keys per page (1–1000).
+    pub fn max_keys(mut self, n: u32) -> Self {
+        self.max_keys = Some(n);
+        self
+    }
+
+    /// Fetches one page.
+    pub async fn send(self) -> Result<ListObjectsV2Output> {
+        validation::bucket(&self.bucket)?;
+        if let Some(n) = self.max_keys {
+            if !(1..=1000).contains(&n) {
+                return Err(Error::invalid("max_keys", "must be 1 to 1000"));
+            }
+        }
+        let mut req = OssRequest::new("ListObjectsV2", Method::GET, &self.bucket, None)
+            .query("list-type", "2")
+            .query("encoding-type", "url");
+        for (name, v) in [
+            ("prefix", &self.prefix),
+            ("delimiter", &self.delimiter),
+            ("start-after", &self.start_after),
+            ("continuation-token", &self.continuation_token),
+        ] {
+            if let Some(v) = v {
+                req = req.query(name, v.clone());
+            }
+        }
+        if let Some(n) = self.max_keys {
+            req = req.query("max-keys", n.to_string());
+        }
+        let sent = self.client.send(req).await?;
+        let request_id = sent.request_id();
+        let r: xml::ListBucketResult = from_xml(&sent.text().await?)?;
+        let enc = r.encoding_type.clone();
+        let enc = enc.as_deref();
+        Ok(ListObjectsV2Output {
+            objects: r
+                .contents
+                .into_iter()
+                .map(|o| ObjectSummary {
+                    key: decode_key(o.key, enc),
+                    size: o.size,
+                    etag: o.etag,
+                    last_modified: parse_iso_time(o.last_modified.as_deref()),
+                    storage_class: o.storage_class,
+                    object_type: o.object_type,
+                })
+                .collect(),
+            common_prefixes: r
+                .common_prefixes
+                .into_iter()
+                .map(|p| decode_key(p.prefix, enc))
+                .collect(),
+            is_truncated: r.is_truncated,
+            next_continuation_token: r.next_continuation_token,
+            request_id,
+        })
+    }
+
+    /// Every page, as a stream of pages (follows continuation tokens).
+    pub fn into_pages(self) -> impl Stream<Item = Result<ListObjectsV2Output>> + Send {
+        stream::try_unfold(Some(self), |state| async move {
+            let Some(req) = state else { return Ok(None) };
+            let page = req.clone().send().await?;
+            let next = match (page.is_truncated, page.next_continuation_token.clone()) {
+                (true, Some(t)) if !t.is_empty() => Some(req.continuation_token(t)),
+                _ => None,
+            };
+            Ok(Some((page, next)))
+        })
+    }
+
+    /// Every object, as a stream.
+    pub fn into_stream(self) -> impl Stream<Item = Result<ObjectSummary>> + Send {
+        self.into_pages().flat_map(|page| match page {
+            Ok(p) => stream::iter(p.objects.into_iter().map(Ok).collect::<Vec<_>>()),
+            Err(e) => stream::iter(vec![Err(e)]),
+        })
+    }
+}
+
+/// One page of ListObjectsV2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListObjectsV2Output {
+    /// The objects on this page.
+    pub objects: Vec<ObjectSummary>,
+    /// Grouped key prefixes (with a delimiter).
+    pub common_prefixes: Vec<String>,
+    /// Whether more pages follow.
+    pub is_truncated: bool,
+    /// The token for the next page.
+    pub next_continuation_token: Option<String>,
+    /// The request id.
+    pub request_id: Option<String>,
+}
+
+/// An object in a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectSummary {
+    /// The key.
+    pub key: String,
+    /// The size.
+    pub size: u64,
+    /// The ETag.
+    pub etag: Option<String>,
+    /// When it was last modified.
+    pub last_modified: Option<OffsetDateTime>,
+    /// The storage class.
+    pub storage_class: Option<String>,
+    /// `Normal`, `Appendable`, `Multipart`.
+    pub object_type: Option<String>,
+}

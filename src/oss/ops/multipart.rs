@@ -1,0 +1,733 @@
+//! Multipart upload: InitiateMultipartUpload, UploadPart, CompleteMultipartUpload,
+//! AbortMultipartUpload, ListParts, ListMultipartUploads.
+
+use futures_util::stream::{self, Stream};
+use reqwest::Method;
+use time::OffsetDateTime;
+
+use super::{decode_key, object_option_setters, parse_iso_time, ObjectOptions};
+use crate::error::{Error, Result};
+use crate::oss::body::Body;
+use crate::oss::client::Client;
+use crate::oss::crc64;
+use crate::oss::request::{ExpectedCrc, OssRequest};
+use crate::oss::validation;
+use crate::oss::xml::{self, from_xml, to_xml};
+
+impl Client {
+    /// Starts a multipart upload (InitiateMultipartUpload).
+    pub fn initiate_multipart_upload(
+        &self,
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+    ) -> InitiateMultipartUploadRequest {
+        InitiateMultipartUploadRequest {
+            client: self.clone(),
+            bucket: bucket.into(),
+            key: key.into(),
+            opts: ObjectOptions::default(),
+        }
+    }
+
+    /// Uploads part `part_number` (1–10000) of an upload (UploadPart).
+    pub fn upload_part(
+        &self,
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+        upload_id: impl Into<String>,
+        part_number: u32,
+    ) -> UploadPartRequest {
+        UploadPartRequest {
+            client: self.clone(),
+            bucket: bucket.into(),
+            key: key.into(),
+            upload_id: upload_id.into(),
+            part_number,
+            body: Body::empty(),
+            traffic_limit: None,
+        }
+    }
+
+    /// Completes an upload (CompleteMultipartUpload): with explicit parts, or with
+    /// [`CompleteMultipartUploadRequest::complete_all`].
+    pub fn complete_multipart_upload(
+        &self,
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+        upload_id: impl Into<String>,
+    ) -> CompleteMultipartUploadRequest {
+        CompleteMultipartUploadRequest {
+            client: self.clone(),
+            bucket: bucket.into(),
+            key: key.into(),
+            upload_id: upload_id.into(),
+            parts: Vec::new(),
+            complete_all: false,
+            forbid_overwrite: None,
+        }
+    }
+
+    /// Aborts an upload and discards its parts (AbortMultipartUpload).
+    pub async fn abort_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Option<String>> {
+        validation::bucket_and_key(bucket, key)?;
+        upload_id_rule(upload_id)?;
+        let req = OssRequest::new("AbortMultipartUpload", Method::DELETE, bucket, Some(key))
+            .query("uploadId", upload_id);
+        Ok(self.send(req).await?.request_id())
+    }
+
+    /// Lists the parts of an upload (ListParts), one page at a time.
+    pub fn list_parts(
+        &self,
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+        upload_id: impl Into<String>,
+    ) -> ListPartsRequest {
+        ListPartsRequest {
+            client: self.clone(),
+            bucket: bucket.into(),
+            key: key.into(),
+            upload_id: upload_id.into(),
+            max_parts: None,
+            part_number_marker: None,
+        }
+    }
+
+    /// Lists the bucket's unfinished uploads (ListMultipartUploads), paginated.
+    pub fn list_multipart_uploads(&self, bucket: impl Into<String>) -> ListMultipartUploadsRequest {
+        ListMultipartUploadsRequest {
+            client: self.clone(),
+            bucket: bucket.into(),
+            prefix: None,
+            delimiter: None,
+            max_uploads: None,
+            key_marker: None,
+            upload_id_marker: None,
+        }
+    }
+}
+
+fn upload_id_rule(id: &str) -> Result<()> {
+    if id.is_empty() {
+        return Err(Error::invalid("upload_id", "must not be empty"));
+    }
+    validation::header_value("upload_id", id)
+}
+
+/// An InitiateMultipartUpload request.
+#[derive(Debug)]
+pub struct InitiateMultipartUploadRequest {
+    client: Client,
+    bucket: String,
+    key: String,
+    opts: ObjectOptions,
+}
+
+impl InitiateMultipartUploadRequest {
+    object_option_setters!();
+
+    /// Starts the upload.
+    pub async fn send(self) -> Result<InitiateMultipartUploadOutput> {
+        validation::bucket_and_key(&self.bucket, &self.key)?;
+        self.opts.validate()?;
+        let mut req = OssRequest::new(
+            "InitiateMultipartUpload",
+            Method::POST,
+            &self.bucket,
+            Some(&self.key),
+        )
+        .query("uploads", "");
+        req.headers = self.opts.headers(&self.key);
+        let sent = self.client.send(req).await?;
+        let request_id = sent.request_id();
+        let text = sent.text().await?;
+        let r: xml::InitiateMultipartUploadResult = from_xml(&text)?;
+        if r.upload_id.is_empty() {
+            return Err(super::missing("an UploadId"));
+        }
+        Ok(InitiateMultipartUploadOutput {
+            bucket: r.bucket,
+            key: decode_key(r.key, r.encoding_type.as_deref()),
+            upload_id: r.upload_id,
+            request_id,
+        })
+    }
+}
+
+/// What InitiateMultipartUpload answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InitiateMultipartUploadOutput {
+    /// The bucket.
+    pub bucket: String,
+    /// The key.
+    pub key: String,
+    /// The upload id every later call names.
+    pub upload_id: String,
+    /// The request id.
+    pub request_id: Option<String>,
+}
+
+/// An UploadPart request.
+#[derive(Debug)]
+pub struct UploadPartRequest {
+    client: Client,
+    bucket: String,
+    key: String,
+    upload_id: String,
+    part_number: u32,
+    body: Body,
+    traffic_limit: Option<u64>,
+}
+
+impl UploadPartRequest {
+    /// The part's bytes (at most 5 GiB; at least 100 KiB unless it is the last part).
+    pub fn body(mut self, body: impl Into<Body>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Limits the transfer speed, in bit/s.
+    pub fn traffic_limit(mut self, bits_per_second: u64) -> Self {
+        self.traffic_limit = Some(bits_per_second);
+        self
+    }
+
+    /// Uploads the part.
+    pub async fn send(self) -> Result<UploadPartOutput> {
+        validation::bucket_and_key(&self.bucket, &self.key)?;
+        upload_id_rule(&self.upload_id)?;
+        validation::part_number(self.part_number)?;
+        validation::part_size(self.body.len())?;
+        if let Some(t) = self.traffic_limit {
+            validation::traffic_limit(t)?;
+        }
+        let size = self.body.len();
+        let mut req = OssRequest::new("UploadPart", Method::PUT, &self.bucket, Some(&self.key))
+            .query("partNumber", self.part_number.to_string())
+            .query("uploadId", self.upload_id.clone());
+        if let Some(t) = self.traffic_limit {
+            req = req.header("x-oss-traffic-limit", t.to_string());
+        }
+        req.body = self.body;
+        req.expected_crc = ExpectedCrc::OfBody;
+        let sent = self.client.send(req).await?;
+        Ok(UploadPartOutput {
+            part_number: self.part_number,
+            etag: sent
+                .header("etag")
+                .ok_or_else(|| super::missing("an ETag"))?,
+            crc64: sent.crc64().or(sent.body_crc),
+            size,
+            request_id: sent.request_id(),
+        })
+    }
+}
+
+/// What UploadPart answered; also what Complete needs ([`CompletedPart`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UploadPartOutput {
+    /// The part number.
+    pub part_number: u32,
+    /// The part's ETag.
+    pub etag: String,
+    /// The part's CRC-64.
+    pub crc64: Option<u64>,
+    /// The part's size.
+    pub size: u64,
+    /// The request id.
+    pub request_id: Option<String>,
+}
+
+/// A part named in CompleteMultipartUpload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletedPart {
+    /// The part number.
+    pub part_number: u32,
+    /// The ETag UploadPart returned.
+    pub etag: String,
+    /// The part's CRC-64, if known (needed, with `size`, for the end-to-end check).
+    pub crc64: Option<u64>,
+    /// The part's size, if known.
+    pub size: Option<u64>,
+}
+
+impl CompletedPart {
+    /// A part with its number and ETag only (no end-to-end CRC check then).
+    pub fn new(part_number: u32, etag: impl Into<String>) -> Self {
+        Self {
+            part_number,
+            etag: etag.into(),
+            crc64: None,
+            size: None,
+        }
+    }
+}
+
+impl From<UploadPartOutput> for CompletedPart {
+    fn from(p: UploadPartOutput) -> Self {
+        Self {
+            part_number: p.part_number,
+            etag: p.etag,
+            crc64: p.crc64,
+            size: Some(p.size),
+        }
+    }
+}
+
+impl From<&UploadPartOutput> for CompletedPart {
+    fn from(p: &UploadPartOutput) -> Self {
+        p.clone().into()
+    }
+}
+
+/// A CompleteMultipartUpload request.
+#[derive(Debug)]
+pub struct CompleteMultipartUploadRequest {
+    client: Client,
+    bucket: String,
+    key: String,
+    upload_id: String,
+    parts: Vec<CompletedPart>,
+    complete_all: bool,
+    forbid_overwrite: Option<bool>,
+}
+
+impl CompleteMultipartUploadRequest {
+    /// The parts, in any order (sorted by number before sending).
+    pub fn parts<I, P>(mut self, parts: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: Into<CompletedPart>,
+    {
+        self.parts = parts.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Lets OSS complete with every uploaded part (`x-oss-complete-all: yes`, empty body).
+    pub fn complete_all(mut self) -> Self {
+        self.complete_all = true;
+        self
+    }
+
+    /// Refuses to overwrite an existing object.
+    pub fn forbid_overwrite(mut self, yes: bool) -> Self {
+        self.forbid_overwrite = Some(yes);
+        self
+    }
+
+    /// The CRC-64 of the whole object combined from its parts', when every part's CRC and size
+    /// is known.
+    fn combined_crc(parts: &[CompletedPart]) -> Option<u64> {
+        let mut crc = 0u64;
+        for p in parts {
+            crc = crc64::combine(crc, p.crc64?, p.size?);
+        }
+        Some(crc)
+    }
+
+    /// Completes the upload.
+    pub async fn send(mut self) -> Result<CompleteMultipartUploadOutput> {
+        validation::bucket_and_key(&self.bucket, &self.key)?;
+        upload_id_rule(&self.upload_id)?;
+        if self.complete_all && !self.parts.is_empty() {
+            return Err(Error::invalid(
+                "parts",
+                "complete-all takes no explicit parts",
+            ));
+        }
+        if !self.complete_all && self.parts.is_empty() {
+            return Err(Error::invalid(
+                "parts",
+                "name at least one part, or use complete_all()",
+            ));
+        }
+        self.parts.sort_by_key(|p| p.part_number);
+        for (i, p) in self.parts.iter().enumerate() {
+            validation::part_number(p.part_number)?;
+            if i > 0 && self.parts[i - 1].part_number == p.part_number {
+                return Err(Error::invalid(
+                    "parts",
+                    format!("part {} is named twice", p.part_number),
+                ));
+            }
+        }
+        for (i, p) in self.parts.iter().enumerate() {
+            if let Some(size) = p.size {
+                validation::part_size(size)?;
+                if i + 1 < self.parts.len() {
+                    validation::non_last_part_size(p.part_number, size)?;
+                }
+            }
+        }
+        let mut req = OssRequest::new(
+            "CompleteMultipartUpload",
+            Method::POST,
+            &self.bucket,
+            Some(&self.key),
+        )
+        .query("uploadId", self.upload_id.clone());
+        if let Some(f) = self.forbid_overwrite {
+            req = req.header("x-oss-forbid-overwrite", f.to_string());
+        }
+        if self.complete_all {
+            req = req.header("x-oss-complete-all", "yes");
+        } else {
+            let body = to_xml(&xml::CompleteMultipartUpload {
+                parts: self
+                    .parts
+                    .iter()
+                    .map(|p| xml::CompletePart {
+                        part_number: p.part_number,
+                        etag: p.etag.clone(),
+                    })
+                    .collect(),
+            })?;
+            req = req.header("Content-Type", "application/xml");
+            req.body = Body::from(body);
+            if let Some(crc) = Self::combined_crc(&self.parts) {
+                req.expected_crc = ExpectedCrc::Known(crc);
+            }
+        }
+        let sent = self.client.send(req).await?;
+        let crc64 = sent.crc64();
+        let version_id = sent.header("x-oss-version-id");
+        let request_id = sent.request_id();
+        let text = sent.text().await?;
+        let r: xml::CompleteMultipartUploadResult = if text.trim().is_empty() {
+            Default::default()
+        } else {
+            from_xml(&text)?
+        };
+        Ok(CompleteMultipartUploadOutput {
+            etag: r.etag,
+            location: r.location,
+            key: r.key.map(|k| decode_key(k, r.encoding_type.as_deref())),
+            crc64,
+            version_id,
+            request_id,
+        })
+    }
+}
+
+/// What CompleteMultipartUpload answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CompleteMultipartUploadOutput {
+    /// The object's ETag.
+    pub etag: Option<String>,
+    /// The object's URL.
+    pub location: Option<String>,
+    /// The key.
+    pub key: Option<String>,
+    /// The object's CRC-64.
+    pub crc64: Option<u64>,
+    /// The version id.
+    pub version_id: Option<String>,
+    /// The request id.
+    pub request_id: Option<String>,
+}
+
+/// A ListParts request.
+#[derive(Debug, Clone)]
+pub struct ListPartsRequest {
+    client: Client,
+    bucket: String,
+    key: String,
+    upload_id: String,
+    max_parts: Option<u32>,
+    part_number_marker: Option<u32>,
+}
+
+impl ListPartsRequest {
+    /// At most this many parts per page (1–1000).
+    pub fn max_parts(mut self, n: u32) -> Self {
+        self.max_parts = Some(n);
+        self
+    }
+
+    /// Parts after this number.
+    pub fn part_number_marker(mut self, n: u32) -> Self {
+        self.part_number_marker = Some(n);
+        self
+    }
+
+    /// Fetches one page.
+    pub async fn send(self) -> Result<ListPartsOutput> {
+        validation::bucket_and_key(&self.bucket, &self.key)?;
+        upload_id_rule(&self.upload_id)?;
+        if let Some(n) = self.max_parts {
+            if !(1..=1000).contains(&n) {
+                return Err(Error::invalid("max_parts", "must be 1 to 1000"));
+            }
+        }
+        let mut req = OssRequest::new("ListParts", Method::GET, &self.bucket, Some(&self.key))
+            .query("uploadId", self.upload_id.clone());
+        if let Some(n) = self.max_parts {
+            req = req.query("max-parts", n.to_string());
+        }
+        if let Some(n) = self.part_number_marker {
+            req = req.query("part-number-marker", n.to_string());
+        }
+        let sent = self.client.send(req).await?;
+        let request_id = sent.request_id();
+        let r: xml::ListPartsResult = from_xml(&sent.text().await?)?;
+        Ok(ListPartsOutput {
+            parts: r
+                .parts
+                .into_iter()
+                .map(|p| PartInfo {
+                    part_number: p.part_number,
+                    etag: p.etag,
+                    size: p.size,
+                    crc64: p.hash_crc64ecma.as_deref().and_then(crc64::parse),
+                    last_modified: parse_iso_time(p.last_modified.as_deref()),
+                })
+                .collect(),
+            is_truncated: r.is_truncated,
+            next_part_number_marker: r.next_part_number_marker,
+            request_id,
+        })
+    }
+
+    /// Every page, as a stream of parts.
+    pub fn into_stream(self) -> impl Stream<Item = Result<PartInfo>> + Send {
+        let pages = stream::try_unfold(Some(self), |state| async move {
+            let Some(req) = state else { return Ok(None) };
+            let page = req.clone().send().await?;
+            let next = match (page.is_truncated, page.next_part_number_marker) {
+                (true, Some(m)) => Some(req.part_number_marker(m)),
+                _ => None,
+            };
+            Ok(Some((page.parts, next)))
+        });
+        flatten_pages(pages)
+    }
+}
+
+fn flatten_pages<T, S>(pages: S) -> impl Stream<Item = Result<T>> + Send
+where
+    T: Send + 'static,
+    S: Stream<Item = Result<Vec<T>>> + Send,
+{
+    use futures_util::StreamExt as _;
+    pages.flat_map(|page| match page {
+        Ok(items) => stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>()),
+        Err(e) => stream::iter(vec![Err(e)]),
+    })
+}
+
+/// One page of ListParts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListPartsOutput {
+    /// The parts on this page.
+    pub parts: Vec<PartInfo>,
+    /// Whether more pages follow.
+    pub is_truncated: bool,
+    /// The marker for the next page.
+    pub next_part_number_marker: Option<u32>,
+    /// The request id.
+    pub request_id: Option<String>,
+}
+
+/// An uploaded part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PartInfo {
+    /// The part number.
+    pub part_number: u32,
+    /// The ETag.
+    pub etag: String,
+    /// The size.
+    pub size: u64,
+    /// The CRC-64.
+    pub crc64: Option<u64>,
+    /// When it was uploaded.
+    pub last_modified: Option<OffsetDateTime>,
+}
+
+impl From<&PartInfo> for CompletedPart {
+    fn from(p: &PartInfo) -> Self {
+        Self {
+            part_number: p.part_number,
+            etag: p.etag.clone(),
+            crc64: p.crc64,
+            size: Some(p.size),
+        }
+    }
+}
+
+/// A ListMultipartUploads request.
+#[derive(Debug, Clone)]
+pub struct ListMultipartUploadsRequest {
+    client: Client,
+    bucket: String,
+    prefix: Option<String>,
+    delimiter: Option<String>,
+    max_uploads: Option<u32>,
+    key_marker: Option<String>,
+    upload_id_marker: Option<String>,
+}
+
+impl ListMultipartUploadsRequest {
+    /// Only keys starting with `prefix`.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Groups keys by this delimiter.
+    pub fn delimiter(mut self, d: impl Into<String>) -> Self {
+        self.delimiter = Some(d.into());
+        self
+    }
+
+    /// At most this many uploads per page (1–1000).
+    pub fn max_uploads(mut self, n: u32) -> Self {
+        self.max_uploads = Some(n);
+        self
+    }
+
+    /// Continue after this key (and upload id).
+    pub fn key_marker(mut self, key: impl Into<String>, upload_id: Option<String>) -> Self {
+        self.key_marker = Some(key.into());
+        self.upload_id_marker = upload_id;
+        self
+    }
+
+    /// Fetches one page.
+    pub async fn send(self) -> Result<ListMultipartUploadsOutput> {
+        validation::bucket(&self.bucket)?;
+        if let Some(n) = self.max_uploads {
+            if !(1..=1000).contains(&n) {
+                return Err(Error::invalid("max_uploads", "must be 1 to 1000"));
+            }
+        }
+        let mut req = OssRequest::new("ListMultipartUploads", Method::GET, &self.bucket, None)
+            .query("uploads", "")
+            .query("encoding-type", "url");
+        for (name, v) in [
+            ("prefix", &self.prefix),
+            ("delimiter", &self.delimiter),
+            ("key-marker", &self.key_marker),
+            ("upload-id-marker", &self.upload_id_marker),
+        ] {
+            if let Some(v) = v {
+                req = req.query(name, v.clone());
+            }
+        }
+        if let Some(n) = self.max_uploads {
+            req = req.query("max-uploads", n.to_string());
+        }
+        let sent = self.client.send(req).await?;
+        let request_id = sent.request_id();
+        let r: xml::ListMultipartUploadsResult = from_xml(&sent.text().await?)?;
+        let enc = r.encoding_type.clone();
+        let enc = enc.as_deref();
+        Ok(ListMultipartUploadsOutput {
+            uploads: r
+                .uploads
+                .into_iter()
+                .map(|u| MultipartUploadInfo {
+                    key: decode_key(u.key, enc),
+                    upload_id: u.upload_id,
+                    initiated: parse_iso_time(u.initiated.as_deref()),
+                })
+                .collect(),
+            common_prefixes: r
+                .common_prefixes
+                .into_iter()
+                .map(|p| decode_key(p.prefix, enc))
+                .collect(),
+            is_truncated: r.is_truncated,
+            next_key_marker: r.next_key_marker.map(|k| decode_key(k, enc)),
+            next_upload_id_marker: r.next_upload_id_marker,
+            request_id,
+        })
+    }
+
+    /// Every page, as a stream of uploads.
+    pub fn into_stream(self) -> impl Stream<Item = Result<MultipartUploadInfo>> + Send {
+        let pages = stream::try_unfold(Some(self), |state| async move {
+            let Some(req) = state else { return Ok(None) };
+            let page = req.clone().send().await?;
+            let next = match (page.is_truncated, page.next_key_marker.clone()) {
+                (true, Some(k)) if !k.is_empty() => {
+                    Some(req.key_marker(k, page.next_upload_id_marker.clone()))
+                }
+                _ => None,
+            };
+            Ok(Some((page.uploads, next)))
+        });
+        flatten_pages(pages)
+    }
+}
+
+/// One page of ListMultipartUploads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListMultipartUploadsOutput {
+    /// The uploads on this page.
+    pub uploads: Vec<MultipartUploadInfo>,
+    /// Grouped key prefixes (with a delimiter).
+    pub common_prefixes: Vec<String>,
+    /// Whether more pages follow.
+    pub is_truncated: bool,
+    /// The key marker for the next page.
+    pub next_key_marker: Option<String>,
+    /// The upload-id marker for the next page.
+    pub next_upload_id_marker: Option<String>,
+    /// The request id.
+    pub request_id: Option<String>,
+}
+
+/// An unfinished multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MultipartUploadInfo {
+    /// The key.
+    pub key: String,
+    /// The upload id.
+    pub upload_id: String,
+    /// When it was started.
+    pub initiated: Option<OffsetDateTime>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combined_crc_of_parts_equals_the_whole() {
+        let a = vec![7u8; 150_000];
+        let b = b"tail".to_vec();
+        let parts = vec![
+            CompletedPart {
+                part_number: 1,
+                etag: "e1".into(),
+                crc64: Some(crc64::checksum(&a)),
+                size: Some(a.len() as u64),
+            },
+            CompletedPart {
+                part_number: 2,
+                etag: "e2".into(),
+                crc64: Some(crc64::checksum(&b)),
+                size: Some(4),
+            },
+        ];
+        let whole = [a, b].concat();
+        assert_eq!(
+            CompleteMultipartUploadRequest::combined_crc(&parts),
+            Some(crc64::checksum(&whole))
+        );
+        let unknown = vec![CompletedPart::new(1, "e")];
+        assert_eq!(CompleteMultipartUploadRequest::combined_crc(&unknown), None);
+    }
+}

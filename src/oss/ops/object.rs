@@ -1,0 +1,430 @@
+//! PutObject, GetObject, HeadObject, DeleteObject.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use bytes::Bytes;
+use futures_util::stream::{Stream, StreamExt};
+use reqwest::Method;
+use time::OffsetDateTime;
+use tokio::io::AsyncWriteExt;
+
+use super::{header_date, header_u64, metadata_from, object_option_setters, ObjectOptions};
+use crate::error::{Error, Result};
+use crate::oss::body::Body;
+use crate::oss::client::Client;
+use crate::oss::crc64::{self, Crc64};
+use crate::oss::request::{header, transport_error, ExpectedCrc, OssRequest};
+use crate::oss::validation;
+
+impl Client {
+    /// Uploads an object in one request (PutObject).
+    pub fn put_object(
+        &self,
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+    ) -> PutObjectRequest {
+        PutObjectRequest {
+            client: self.clone(),
+            bucket: bucket.into(),
+            key: key.into(),
+            body: Body::empty(),
+            content_md5: false,
+            opts: ObjectOptions::default(),
+        }
+    }
+
+    /// Downloads an object (GetObject).
+    pub fn get_object(
+        &self,
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+    ) -> GetObjectRequest {
+        GetObjectRequest {
+            client: self.clone(),
+            bucket: bucket.into(),
+            key: key.into(),
+            range: None,
+            version_id: None,
+        }
+    }
+
+    /// Reads an object's metadata (HeadObject).
+    pub fn head_object(
+        &self,
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+    ) -> HeadObjectRequest {
+        HeadObjectRequest {
+            client: self.clone(),
+            bucket: bucket.into(),
+            key: key.into(),
+            version_id: None,
+        }
+    }
+
+    /// Deletes an object (DeleteObject). Deleting a missing object succeeds.
+    pub fn delete_object(
+        &self,
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+    ) -> DeleteObjectRequest {
+        DeleteObjectRequest {
+            client: self.clone(),
+            bucket: bucket.into(),
+            key: key.into(),
+            version_id: None,
+        }
+    }
+}
+
+/// A PutObject request; send it with [`PutObjectRequest::send`].
+#[derive(Debug)]
+pub struct PutObjectRequest {
+    client: Client,
+    bucket: String,
+    key: String,
+    body: Body,
+    content_md5: bool,
+    opts: ObjectOptions,
+}
+
+impl PutObjectRequest {
+    /// The object's content.
+    pub fn body(mut self, body: impl Into<Body>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Also sends a Content-MD5 (computed here; a file is read once more). Off by default:
+    /// CRC-64 already checks the upload end to end.
+    pub fn content_md5(mut self, yes: bool) -> Self {
+        self.content_md5 = yes;
+        self
+    }
+
+    object_option_setters!();
+
+    /// Uploads.
+    pub async fn send(self) -> Result<PutObjectOutput> {
+        validation::bucket_and_key(&self.bucket, &self.key)?;
+        self.opts.validate()?;
+        let mut req = OssRequest::new("PutObject", Method::PUT, &self.bucket, Some(&self.key));
+        req.headers = self.opts.headers(&self.key);
+        if self.content_md5 {
+            req.headers
+                .push(("Content-MD5".into(), self.body.content_md5().await?));
+        }
+        req.body = self.body;
+        req.expected_crc = ExpectedCrc::OfBody;
+        let sent = self.client.send(req).await?;
+        Ok(PutObjectOutput {
+            etag: sent.header("etag"),
+            crc64: sent.crc64(),
+            version_id: sent.header("x-oss-version-id"),
+            content_md5: sent.header("content-md5"),
+            request_id: sent.request_id(),
+        })
+    }
+}
+
+/// What PutObject answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PutObjectOutput {
+    /// The object's ETag (with its quotes, as OSS sends it).
+    pub etag: Option<String>,
+    /// The object's CRC-64 as the server computed it.
+    pub crc64: Option<u64>,
+    /// The version id, on versioned buckets.
+    pub version_id: Option<String>,
+    /// The MD5 the server computed (base64).
+    pub content_md5: Option<String>,
+    /// The request id.
+    pub request_id: Option<String>,
+}
+
+/// A GetObject request.
+#[derive(Debug)]
+pub struct GetObjectRequest {
+    client: Client,
+    bucket: String,
+    key: String,
+    range: Option<(u64, Option<u64>)>,
+    version_id: Option<String>,
+}
+
+impl GetObjectRequest {
+    /// Only bytes `first..=last` (inclusive, as HTTP ranges are).
+    pub fn range(mut self, first: u64, last: u64) -> Self {
+        self.range = Some((first, Some(last)));
+        self
+    }
+
+    /// Only the bytes from `first` to the end.
+    pub fn range_from(mut self, first: u64) -> Self {
+        self.range = Some((first, None));
+        self
+    }
+
+    /// A specific version.
+    pub fn version_id(mut self, id: impl Into<String>) -> Self {
+        self.version_id = Some(id.into());
+        self
+    }
+
+    /// Sends the request; the body is streamed from [`GetObjectOutput`].
+    pub async fn send(self) -> Result<GetObjectOutput> {
+        validation::bucket_and_key(&self.bucket, &self.key)?;
+        if let Some((first, Some(last))) = self.range {
+            if last < first {
+                return Err(Error::invalid(
+                    "range",
+                    "the last byte must not precede the first",
+                ));
+            }
+        }
+        let mut req = OssRequest::new("GetObject", Method::GET, &self.bucket, Some(&self.key));
+        if let Some((first, last)) = self.range {
+            let value = match last {
+                Some(l) => format!("bytes={first}-{l}"),
+                None => format!("bytes={first}-"),
+            };
+            req = req.header("Range", value);
+        }
+        if let Some(v) = &self.version_id {
+            req = req.query("versionId", v.clone());
+        }
+        let sent = self.client.send(req).await?;
+        let h = sent.headers();
+        let partial = sent.response.status().as_u16() == 206;
+        let crc64 = sent.crc64();
+        Ok(GetObjectOutput {
+            content_length: header_u64(h, "content-length"),
+            content_type: header(h, "content-type"),
+            content_range: header(h, "content-range"),
+            etag: header(h, "etag"),
+            last_modified: header_date(h, "last-modified"),
+            version_id: header(h, "x-oss-version-id"),
+            request_id: sent.request_id(),
+            metadata: metadata_from(h),
+            crc64,
+            check_crc: (self.client.crc_check() && !partial)
+                .then_some(crc64)
+                .flatten(),
+            response: sent.response,
+        })
+    }
+}
+
+/// What GetObject answered: metadata now, the body as a stream.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct GetObjectOutput {
+    /// The length of the body.
+    pub content_length: Option<u64>,
+    /// The object's Content-Type.
+    pub content_type: Option<String>,
+    /// `bytes first-last/total` for a ranged read.
+    pub content_range: Option<String>,
+    /// The ETag.
+    pub etag: Option<String>,
+    /// When the object was last modified.
+    pub last_modified: Option<OffsetDateTime>,
+    /// The version id.
+    pub version_id: Option<String>,
+    /// The request id.
+    pub request_id: Option<String>,
+    /// User metadata (names lower-case, without `x-oss-meta-`).
+    pub metadata: BTreeMap<String, String>,
+    /// The whole object's CRC-64 as the server reports it.
+    pub crc64: Option<u64>,
+    check_crc: Option<u64>,
+    response: reqwest::Response,
+}
+
+impl GetObjectOutput {
+    /// The body as a stream of chunks. A whole-object read is checked against the server's
+    /// CRC-64 when the stream ends (an [`Error::Integrity`] as last item on mismatch).
+    pub fn into_stream(self) -> impl Stream<Item = Result<Bytes>> + Send {
+        let expected = self.check_crc;
+        let inner = self.response.bytes_stream();
+        futures_util::stream::unfold(
+            (Box::pin(inner), Crc64::new(), false),
+            move |(mut inner, mut crc, done)| async move {
+                if done {
+                    return None;
+                }
+                match inner.next().await {
+                    Some(Ok(chunk)) => {
+                        crc.update(&chunk);
+                        Some((Ok(chunk), (inner, crc, false)))
+                    }
+                    Some(Err(e)) => Some((Err(transport_error(e)), (inner, crc, true))),
+                    None => match expected {
+                        Some(server) if crc.value() != server => Some((
+                            Err(Error::Integrity {
+                                algorithm: "crc64ecma",
+                                client: crc64::format(crc.value()),
+                                server: crc64::format(server),
+                            }),
+                            (inner, crc, true),
+                        )),
+                        _ => None,
+                    },
+                }
+            },
+        )
+    }
+
+    /// The whole body in memory (CRC-checked for whole-object reads).
+    pub async fn bytes(self) -> Result<Bytes> {
+        let mut out = bytes::BytesMut::new();
+        let mut s = std::pin::pin!(self.into_stream());
+        while let Some(chunk) = s.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out.freeze())
+    }
+
+    /// Streams the body into the file at `path` (created or truncated); returns the bytes
+    /// written. On a CRC mismatch the file is removed.
+    pub async fn write_to_file(self, path: impl AsRef<Path>) -> Result<u64> {
+        let path = path.as_ref();
+        let mut file = tokio::fs::File::create(path).await?;
+        let mut written = 0u64;
+        let mut s = std::pin::pin!(self.into_stream());
+        while let Some(chunk) = s.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    drop(file);
+                    let _ = tokio::fs::remove_file(path).await;
+                    return Err(e);
+                }
+            };
+            file.write_all(&chunk).await?;
+            written += chunk.len() as u64;
+        }
+        file.flush().await?;
+        Ok(written)
+    }
+}
+
+/// A HeadObject request.
+#[derive(Debug)]
+pub struct HeadObjectRequest {
+    client: Client,
+    bucket: String,
+    key: String,
+    version_id: Option<String>,
+}
+
+impl HeadObjectRequest {
+    /// A specific version.
+    pub fn version_id(mut self, id: impl Into<String>) -> Self {
+        self.version_id = Some(id.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<HeadObjectOutput> {
+        validation::bucket_and_key(&self.bucket, &self.key)?;
+        let mut req = OssRequest::new("HeadObject", Method::HEAD, &self.bucket, Some(&self.key));
+        if let Some(v) = &self.version_id {
+            req = req.query("versionId", v.clone());
+        }
+        let sent = self.client.send(req).await?;
+        let h = sent.headers();
+        Ok(HeadObjectOutput {
+            content_length: header_u64(h, "content-length").unwrap_or(0),
+            content_type: header(h, "content-type"),
+            etag: header(h, "etag"),
+            last_modified: header_date(h, "last-modified"),
+            crc64: sent.crc64(),
+            object_type: header(h, "x-oss-object-type"),
+            storage_class: header(h, "x-oss-storage-class"),
+            next_append_position: header_u64(h, "x-oss-next-append-position"),
+            version_id: header(h, "x-oss-version-id"),
+            metadata: metadata_from(h),
+            request_id: sent.request_id(),
+        })
+    }
+}
+
+/// What HeadObject answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HeadObjectOutput {
+    /// The object's size.
+    pub content_length: u64,
+    /// The object's Content-Type.
+    pub content_type: Option<String>,
+    /// The ETag.
+    pub etag: Option<String>,
+    /// When the object was last modified.
+    pub last_modified: Option<OffsetDateTime>,
+    /// The object's CRC-64.
+    pub crc64: Option<u64>,
+    /// `Normal`, `Appendable`, `Multipart`, …
+    pub object_type: Option<String>,
+    /// The storage class.
+    pub storage_class: Option<String>,
+    /// For appendable objects, where the next append starts.
+    pub next_append_position: Option<u64>,
+    /// The version id.
+    pub version_id: Option<String>,
+    /// User metadata (names lower-case, without `x-oss-meta-`).
+    pub metadata: BTreeMap<String, String>,
+    /// The request id.
+    pub request_id: Option<String>,
+}
+
+/// A DeleteObject request.
+#[derive(Debug)]
+pub struct DeleteObjectRequest {
+    client: Client,
+    bucket: String,
+    key: String,
+    version_id: Option<String>,
+}
+
+impl DeleteObjectRequest {
+    /// A specific version.
+    pub fn version_id(mut self, id: impl Into<String>) -> Self {
+        self.version_id = Some(id.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<DeleteObjectOutput> {
+        validation::bucket_and_key(&self.bucket, &self.key)?;
+        let mut req = OssRequest::new(
+            "DeleteObject",
+            Method::DELETE,
+            &self.bucket,
+            Some(&self.key),
+        );
+        if let Some(v) = &self.version_id {
+            req = req.query("versionId", v.clone());
+        }
+        let sent = self.client.send(req).await?;
+        Ok(DeleteObjectOutput {
+            version_id: sent.header("x-oss-version-id"),
+            delete_marker: sent.header("x-oss-delete-marker").as_deref() == Some("true"),
+            request_id: sent.request_id(),
+        })
+    }
+}
+
+/// What DeleteObject answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeleteObjectOutput {
+    /// The version id deleted or created (delete marker).
+    pub version_id: Option<String>,
+    /// Whether a delete marker was created.
+    pub delete_marker: bool,
+    /// The request id.
+    pub request_id: Option<String>,
+}
