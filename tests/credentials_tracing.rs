@@ -76,11 +76,12 @@ async fn traces_carry_no_secrets_tokens_or_signatures() {
         .endpoint(&sts.endpoint)
         .credentials(source)
         .clock(clock.clock())
-        .retry_policy(RetryPolicy::new(
-            3,
-            Duration::from_millis(1),
-            Duration::from_millis(1),
-        ))
+        .retry_policy(
+            RetryPolicy::standard()
+                .with_max_attempts(3)
+                .with_base_delay(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(1)),
+        )
         .build()
         .unwrap();
     let request = AssumeRoleRequest::builder()
