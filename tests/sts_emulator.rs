@@ -13,16 +13,7 @@ use alioss::sts::policy::{oss_object, Policy};
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle, Fault};
 
-/// The emulator's clock, as seen by the OSS client.
-#[derive(Debug)]
-struct EmulatorTime(alioss_emulator::Clock);
-
-impl oss::Clock for EmulatorTime {
-    fn now(&self) -> time::OffsetDateTime {
-        self.0.now()
-    }
-}
-
+/// The emulator's clock, for the STS client, the credentials cache and the OSS client alike.
 fn emulator_clock(emu: &EmulatorHandle) -> Clock {
     let c = emu.clock().clone();
     Clock::from_fn(move || c.now())
@@ -64,7 +55,7 @@ fn oss_client(
         .region(demo::REGION)
         .endpoint(emu.endpoint())
         .credentials(creds)
-        .clock(EmulatorTime(emu.clock().clone()))
+        .clock(emulator_clock(emu))
         .retry_policy(RetryPolicy::no_retries())
         .build()
         .unwrap()

@@ -88,3 +88,36 @@ impl ManualClock {
         Clock::from_fn(move || this.now())
     }
 }
+
+/// The OSS client reads time through [`crate::oss::Clock`]: a [`Clock`] (or a [`ManualClock`])
+/// can drive it, so STS, the credentials cache and OSS signing share one notion of "now".
+impl crate::oss::Clock for Clock {
+    fn now(&self) -> OffsetDateTime {
+        Clock::now(self)
+    }
+}
+
+impl crate::oss::Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        ManualClock::now(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_moves_only_when_told_and_drives_every_clock_kind() {
+        let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let manual = ManualClock::new(t0);
+        let clock = manual.clock();
+        manual.advance(Duration::from_secs(5));
+        assert_eq!(clock.now(), t0 + Duration::from_secs(5));
+        let oss_clock: &dyn crate::oss::Clock = &clock;
+        assert_eq!(oss_clock.now(), t0 + Duration::from_secs(5));
+        manual.set(t0);
+        assert_eq!(crate::oss::Clock::now(&manual), t0);
+        assert!(Clock::system().now() > t0 - Duration::from_secs(86_400 * 365 * 10));
+    }
+}
