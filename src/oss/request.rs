@@ -187,9 +187,21 @@ impl Client {
             );
             let result = self.attempt(req).instrument(span.clone()).await;
             let error = match result {
-                Ok(sent) => return Ok(sent),
+                Ok(sent) => {
+                    span.record("status", sent.response.status().as_u16());
+                    if let Some(id) = sent.request_id() {
+                        span.record("request_id", id.as_str());
+                    }
+                    return Ok(sent);
+                }
                 Err(e) => e,
             };
+            if let Some(s) = error.as_service() {
+                span.record("status", s.status);
+                if let Some(id) = &s.request_id {
+                    span.record("request_id", id.as_str());
+                }
+            }
             let skew = error
                 .as_service()
                 .filter(|s| s.code == "RequestTimeTooSkewed")
@@ -255,11 +267,6 @@ impl Client {
         }
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status().as_u16();
-        let span = tracing::Span::current();
-        span.record("status", status);
-        if let Some(id) = header(response.headers(), "x-oss-request-id") {
-            span.record("request_id", id.as_str());
-        }
         if !response.status().is_success() {
             let headers = response.headers().clone();
             let body = response.bytes().await.unwrap_or_default();
