@@ -39,6 +39,8 @@ pub(crate) struct OssRequest {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Body,
     pub(crate) expected_crc: ExpectedCrc,
+    /// The CRC-64 of the body as last sent whole by any attempt (kept past failures).
+    pub(crate) sent_body_crc: Arc<Mutex<Option<u64>>>,
 }
 
 impl OssRequest {
@@ -57,6 +59,7 @@ impl OssRequest {
             headers: Vec::new(),
             body: Body::empty(),
             expected_crc: ExpectedCrc::None,
+            sent_body_crc: Arc::default(),
         }
     }
 
@@ -265,7 +268,14 @@ impl Client {
         if len > 0 {
             builder = builder.body(req.body.for_attempt(crc.clone())?);
         }
-        let response = builder.send().await.map_err(transport_error)?;
+        let sent = builder.send().await;
+        {
+            let c = crc.lock().unwrap_or_else(|p| p.into_inner());
+            if c.len() == len {
+                *req.sent_body_crc.lock().unwrap_or_else(|p| p.into_inner()) = Some(c.value());
+            }
+        }
+        let response = sent.map_err(transport_error)?;
         let status = response.status().as_u16();
         if !response.status().is_success() {
             let headers = response.headers().clone();
