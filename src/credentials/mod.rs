@@ -7,6 +7,22 @@
 //! Every source of credentials implements [`ProvideCredentials`]. A provider that finds nothing
 //! to work with (no variables set, no file) answers [`CredentialsError::NotConfigured`], so a
 //! chain moves on to its next provider; any other error stops the chain.
+//!
+//! Providers:
+//!
+//! * [`StaticCredentialsProvider`], [`EnvironmentCredentialsProvider`], and closures
+//!   ([`provide_credentials_fn`]);
+//! * [`RefreshingCredentialsProvider`]: a cache over any [`FetchCredentials`] that refreshes
+//!   ahead of expiry, one fetch at a time, without blocking callers whose credentials are
+//!   still valid; on top of it [`AssumeRoleCredentialsProvider`] (STS `AssumeRole`),
+//!   [`UrlCredentialsProvider`] (a token-vending service), [`EcsRamRoleCredentialsProvider`]
+//!   and [`OidcCredentialsProvider`];
+//! * profile files: [`ProfileFileCredentialsProvider`] (`~/.alibabacloud/credentials`) and
+//!   [`CliConfigCredentialsProvider`] (`~/.aliyun/config.json`);
+//! * [`DefaultCredentialsChain`], the official lookup order, and [`CredentialsProviderChain`].
+//!
+//! Time is injectable ([`Clock`], [`ManualClock`]), and so are variables
+//! ([`EnvironmentSource`]) and paths, so tests never touch the process environment.
 
 use std::fmt;
 use std::sync::Arc;
@@ -15,9 +31,36 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
+mod assume_role;
+mod chain;
+mod cli_config;
+mod clock;
+mod document;
+mod ecs;
 mod environment;
+mod oidc;
+mod profile;
+mod refreshing;
+mod url;
 
+pub use assume_role::{AssumeRoleCredentialsProvider, AssumeRoleCredentialsProviderBuilder};
+pub use chain::{
+    CredentialsProviderChain, DefaultCredentialsChain, DefaultCredentialsChainBuilder,
+};
+pub use cli_config::{CliConfigCredentialsProvider, CliConfigCredentialsProviderBuilder};
+pub use clock::{Clock, ManualClock};
+pub use ecs::{
+    EcsRamRoleCredentialsProvider, EcsRamRoleCredentialsProviderBuilder, DEFAULT_METADATA_ENDPOINT,
+};
 pub use environment::{EnvironmentCredentialsProvider, EnvironmentSource};
+pub use oidc::{OidcCredentialsProvider, OidcCredentialsProviderBuilder};
+pub use profile::{ProfileFileCredentialsProvider, ProfileFileCredentialsProviderBuilder};
+pub use refreshing::{
+    provide_credentials_fn, FetchCredentials, ProvideCredentialsFn, RefreshingCredentialsProvider,
+    RefreshingCredentialsProviderBuilder, DEFAULT_FETCH_TIMEOUT, DEFAULT_REFRESH_LIFETIME_FRACTION,
+    DEFAULT_REFRESH_WINDOW, DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX,
+};
+pub use url::{UrlCredentialsProvider, UrlCredentialsProviderBuilder, CREDENTIALS_URI_VAR};
 
 /// An AccessKey pair, optionally temporary (security token + expiration).
 ///

@@ -1,4 +1,27 @@
 //! Security Token Service: the `AssumeRole` client, its RPC signer, and session policies.
+//!
+//! [`StsClient`] turns a RAM user's AccessKey into short-lived credentials of a role with
+//! [`StsClient::assume_role`]; [`AssumeRoleRequest`] checks every parameter rule before the
+//! network; errors STS answers become [`crate::Error::Service`] with a hint for the well-known
+//! mistakes (see [`hint_for`]).
 
+mod client;
+mod error;
 pub mod policy;
+mod request;
+mod retry;
 pub mod signer;
+
+#[allow(unused_imports)]
+pub(crate) use client::{parse_expiration, transport_error};
+pub use client::{
+    AssumeRoleOutput, AssumedRoleUser, NonceGenerator, StsClient, StsClientBuilder, API_VERSION,
+    ASSUME_ROLE_PROVIDER, DEFAULT_ENDPOINT, OIDC_PROVIDER,
+};
+pub use error::hint_for;
+pub use request::{
+    AssumeRoleRequest, AssumeRoleRequestBuilder, AssumeRoleWithOidcRequest,
+    AssumeRoleWithOidcRequestBuilder, DEFAULT_DURATION_SECONDS, MAX_DURATION_SECONDS,
+    MAX_POLICY_CHARS, MIN_DURATION_SECONDS,
+};
+pub use retry::RetryPolicy;

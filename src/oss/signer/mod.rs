@@ -141,15 +141,24 @@ impl SignableRequest {
 /// `yyyyMMdd'T'HHmmss'Z'` in UTC.
 pub fn format_iso8601_basic(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let mut out = String::with_capacity(16);
+    push_digits(&mut out, t.year().max(0) as u32, 4);
+    push_digits(&mut out, t.month() as u32, 2);
+    push_digits(&mut out, u32::from(t.day()), 2);
+    out.push('T');
+    push_digits(&mut out, u32::from(t.hour()), 2);
+    push_digits(&mut out, u32::from(t.minute()), 2);
+    push_digits(&mut out, u32::from(t.second()), 2);
+    out.push('Z');
+    out
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    for i in (0..width).rev() {
+        let digit = (value / 10u32.pow(i)) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
 }
 
 /// Parses `yyyyMMdd'T'HHmmss'Z'`.
@@ -162,12 +171,27 @@ pub fn parse_iso8601_basic(s: &str) -> Option<OffsetDateTime> {
 
 /// RFC 1123 date in GMT (`Sat, 16 Dec 2023 16:20:57 GMT`), as HTTP `Date` headers carry.
 pub fn format_http_date(t: OffsetDateTime) -> String {
-    let fmt = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&fmt)
-        .unwrap_or_default()
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let mut out = String::with_capacity(29);
+    out.push_str(DAYS[t.weekday().number_days_from_monday() as usize]);
+    out.push_str(", ");
+    push_digits(&mut out, u32::from(t.day()), 2);
+    out.push(' ');
+    out.push_str(MONTHS[t.month() as usize - 1]);
+    out.push(' ');
+    push_digits(&mut out, t.year().max(0) as u32, 4);
+    out.push(' ');
+    push_digits(&mut out, u32::from(t.hour()), 2);
+    out.push(':');
+    push_digits(&mut out, u32::from(t.minute()), 2);
+    out.push(':');
+    push_digits(&mut out, u32::from(t.second()), 2);
+    out.push_str(" GMT");
+    out
 }
 
 /// Parses an RFC 1123 HTTP date.

@@ -8,6 +8,7 @@
 //! SigningKey       = HMAC chain over ("aliyun_v4" + secret, date, region, product, "aliyun_v4_request")
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -17,7 +18,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use super::{format_http_date, format_iso8601_basic, uri_encode, uri_encode_path, SignableRequest};
+use super::{format_http_date, format_iso8601_basic, uri_encode, SignableRequest};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 
@@ -49,13 +50,23 @@ pub fn is_default_signed_header(name: &str) -> bool {
 /// The canonical URI: `/bucket/key` percent-encoded with `/` kept (`/bucket/` without a key, `/`
 /// without a bucket).
 pub fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> String {
-    let raw = match (bucket, key) {
-        (Some(b), Some(k)) => format!("/{b}/{k}"),
-        (Some(b), None) => format!("/{b}/"),
-        (None, Some(k)) => format!("/{k}"),
-        (None, None) => "/".to_owned(),
-    };
-    uri_encode_path(&raw)
+    let mut out =
+        String::with_capacity(2 + bucket.map_or(0, str::len) + key.map_or(0, |k| k.len() * 3));
+    out.push('/');
+    if let Some(b) = bucket {
+        out.extend(percent_encoding::utf8_percent_encode(
+            b,
+            super::PATH_ENCODE_SET,
+        ));
+        out.push('/');
+    }
+    if let Some(k) = key {
+        out.extend(percent_encoding::utf8_percent_encode(
+            k,
+            super::PATH_ENCODE_SET,
+        ));
+    }
+    out
 }
 
 /// The canonical query: every parameter, RFC 3986 encoded, sorted by encoded name (then value),
@@ -97,28 +108,45 @@ pub fn effective_additional_headers(req: &SignableRequest, configured: &[String]
 /// The canonical headers block (each line `name:value\n`), for the default-signed headers plus
 /// `additional` (already filtered by [`effective_additional_headers`]).
 pub fn canonical_headers(req: &SignableRequest, additional: &[String]) -> String {
-    let mut headers: Vec<(String, String)> = Vec::with_capacity(req.headers.len());
-    for (name, value) in &req.headers {
-        let lname = name.trim().to_ascii_lowercase();
-        if is_default_signed_header(&lname) || additional.contains(&lname) {
-            let value = value.trim();
-            if let Some(existing) = headers.iter_mut().find(|(n, _)| *n == lname) {
-                existing.1.push(',');
-                existing.1.push_str(value);
-            } else {
-                headers.push((lname, value.to_owned()));
-            }
-        }
+    let mut out = String::with_capacity(256);
+    write_canonical_headers(&mut out, req, additional);
+    out
+}
+
+fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
     }
+}
+
+fn write_canonical_headers(out: &mut String, req: &SignableRequest, additional: &[String]) {
+    let mut headers: Vec<(Cow<'_, str>, &str)> = req
+        .headers
+        .iter()
+        .map(|(name, value)| (lowercase(name.trim()), value.trim()))
+        .filter(|(name, _)| is_default_signed_header(name) || additional.iter().any(|a| a == name))
+        .collect();
+    // Stable sort keeps repeated headers in request order; their values are joined with ','.
     headers.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out = String::new();
-    for (n, v) in headers {
-        out.push_str(&n);
-        out.push(':');
-        out.push_str(&v);
+    let mut previous: Option<&str> = None;
+    for (name, value) in &headers {
+        if previous == Some(name.as_ref()) {
+            out.push(',');
+        } else {
+            if previous.is_some() {
+                out.push('\n');
+            }
+            out.push_str(name);
+            out.push(':');
+        }
+        out.push_str(value);
+        previous = Some(name.as_ref());
+    }
+    if previous.is_some() {
         out.push('\n');
     }
-    out
 }
 
 /// The full canonical request. `additional` must already be filtered by
@@ -127,15 +155,26 @@ pub fn canonical_request(req: &SignableRequest, additional: &[String]) -> String
     let payload = req
         .header("x-oss-content-sha256")
         .unwrap_or(UNSIGNED_PAYLOAD);
-    format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        req.method.to_ascii_uppercase(),
-        canonical_uri(req.bucket.as_deref(), req.key.as_deref()),
-        canonical_query(&req.query),
-        canonical_headers(req, additional),
-        additional.join(";"),
-        payload
-    )
+    let mut out = String::with_capacity(512);
+    out.push_str(&req.method.to_ascii_uppercase());
+    out.push('\n');
+    out.push_str(&canonical_uri(req.bucket.as_deref(), req.key.as_deref()));
+    out.push('\n');
+    if !req.query.is_empty() {
+        out.push_str(&canonical_query(&req.query));
+    }
+    out.push('\n');
+    write_canonical_headers(&mut out, req, additional);
+    out.push('\n');
+    for (i, h) in additional.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(h);
+    }
+    out.push('\n');
+    out.push_str(payload);
+    out
 }
 
 /// `yyyyMMdd/region/product/aliyun_v4_request`.
@@ -145,8 +184,19 @@ pub fn scope(date: &str, region: &str, product: &str) -> String {
 
 /// The string to sign for a canonical request.
 pub fn string_to_sign(datetime: &str, scope: &str, canonical_request: &str) -> String {
-    let hash = hex::encode(Sha256::digest(canonical_request.as_bytes()));
-    format!("{ALGORITHM}\n{datetime}\n{scope}\n{hash}")
+    let mut hex_hash = [0u8; 64];
+    let digest = Sha256::digest(canonical_request.as_bytes());
+    // A 32-byte digest always fits 64 hex digits.
+    let _ = hex::encode_to_slice(digest, &mut hex_hash);
+    let mut out = String::with_capacity(ALGORITHM.len() + datetime.len() + scope.len() + 67);
+    out.push_str(ALGORITHM);
+    out.push('\n');
+    out.push_str(datetime);
+    out.push('\n');
+    out.push_str(scope);
+    out.push('\n');
+    out.push_str(std::str::from_utf8(&hex_hash).unwrap_or_default());
+    out
 }
 
 /// Derives the signing key for `secret` on `date` (`yyyyMMdd`) in `region` for `product`.
@@ -169,7 +219,8 @@ struct CachedKey {
     access_key_id: String,
     secret: Zeroizing<String>,
     date: String,
-    key: Zeroizing<[u8; 32]>,
+    /// HMAC-SHA256 keyed with the derived signing key; cloning it skips re-keying.
+    keyed: HmacSha256,
 }
 
 /// What a presigned V4 request carries.
@@ -199,7 +250,7 @@ pub struct V4Signer {
     region: String,
     product: String,
     additional_headers: Vec<String>,
-    cache: Mutex<Option<CachedKey>>,
+    cache: Mutex<Option<Box<CachedKey>>>,
 }
 
 impl fmt::Debug for V4Signer {
@@ -294,29 +345,38 @@ impl V4Signer {
         &self.product
     }
 
-    fn cached_signing_key(&self, creds: &Credentials, date: &str) -> Zeroizing<[u8; 32]> {
+    /// Signs `string_to_sign` with the key for (`creds`, `date`), deriving it only when the
+    /// credentials or the date changed since the last call.
+    fn sign_string(&self, creds: &Credentials, date: &str, string_to_sign: &str) -> String {
         let mut guard = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = guard.as_ref() {
-            if c.date == date
-                && c.access_key_id == creds.access_key_id()
-                && c.secret.as_str() == creds.access_key_secret()
+        let mut mac = match guard.as_ref() {
+            Some(c)
+                if c.date == date
+                    && c.access_key_id == creds.access_key_id()
+                    && c.secret.as_str() == creds.access_key_secret() =>
             {
-                return c.key.clone();
+                c.keyed.clone()
             }
-        }
-        let key = Zeroizing::new(signing_key(
-            creds.access_key_secret(),
-            date,
-            &self.region,
-            &self.product,
-        ));
-        *guard = Some(CachedKey {
-            access_key_id: creds.access_key_id().to_owned(),
-            secret: Zeroizing::new(creds.access_key_secret().to_owned()),
-            date: date.to_owned(),
-            key: key.clone(),
-        });
-        key
+            _ => {
+                let key = Zeroizing::new(signing_key(
+                    creds.access_key_secret(),
+                    date,
+                    &self.region,
+                    &self.product,
+                ));
+                let keyed = HmacSha256::new_from_slice(key.as_ref()).expect("HMAC takes any key");
+                *guard = Some(Box::new(CachedKey {
+                    access_key_id: creds.access_key_id().to_owned(),
+                    secret: Zeroizing::new(creds.access_key_secret().to_owned()),
+                    date: date.to_owned(),
+                    keyed: keyed.clone(),
+                }));
+                keyed
+            }
+        };
+        drop(guard);
+        mac.update(string_to_sign.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 
     /// Signs `req` in header mode at `time`: sets `x-oss-date`, `Date`,
@@ -340,8 +400,13 @@ impl V4Signer {
         let additional = effective_additional_headers(req, &self.additional_headers);
         let scope = scope(date, &self.region, &self.product);
         let sts = string_to_sign(&datetime, &scope, &canonical_request(req, &additional));
-        let sig = signature(&self.cached_signing_key(creds, date), &sts);
-        let mut auth = format!("{ALGORITHM} Credential={}/{scope}", creds.access_key_id());
+        let sig = self.sign_string(creds, date, &sts);
+        let mut auth = String::with_capacity(160);
+        auth.push_str(ALGORITHM);
+        auth.push_str(" Credential=");
+        auth.push_str(creds.access_key_id());
+        auth.push('/');
+        auth.push_str(&scope);
         if !additional.is_empty() {
             auth.push_str(",AdditionalHeaders=");
             auth.push_str(&additional.join(";"));
@@ -388,7 +453,7 @@ impl V4Signer {
             req.set_query("x-oss-additional-headers", additional.join(";"));
         }
         let sts = string_to_sign(&datetime, &scope, &canonical_request(req, &additional));
-        let sig = signature(&self.cached_signing_key(creds, date), &sts);
+        let sig = self.sign_string(creds, date, &sts);
         req.set_query("x-oss-signature", sig);
 
         let mut signed_headers: Vec<(String, String)> = req
@@ -537,6 +602,24 @@ mod tests {
         s.sign_headers(&mut c, &Credentials::new("ak", "other").unwrap(), t)
             .unwrap();
         assert_ne!(a.header("authorization"), c.header("authorization"));
+    }
+
+    #[test]
+    fn debug_of_a_signer_that_cached_a_key_shows_no_secret() {
+        let s = V4Signer::new("cn-hangzhou").unwrap();
+        let c = Credentials::builder()
+            .access_key_id("ak")
+            .access_key_secret("cached-secret-value")
+            .security_token("cached-token-value")
+            .build()
+            .unwrap();
+        let t = OffsetDateTime::from_unix_timestamp(1702743657).unwrap();
+        let mut r = SignableRequest::new("GET", Some("b"), Some("k"));
+        let out = s.presign(&mut r, &c, t, Duration::from_secs(60)).unwrap();
+        let d = format!("{s:?} {out:?}");
+        assert!(!d.contains("cached-secret-value"));
+        assert!(!d.contains("cached-token-value"));
+        assert!(!d.contains(r.query_param("x-oss-signature").unwrap()));
     }
 
     #[test]

@@ -1,0 +1,92 @@
+//! `alioss-emulator --listen 127.0.0.1:9000 [--config FILE.json] [--data-dir DIR]`
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use alioss_emulator::{ready_line, Emulator, EmulatorConfig};
+
+const USAGE: &str =
+    "usage: alioss-emulator [--listen ADDR:PORT] [--config FILE.json] [--data-dir DIR]
+  --listen    address to bind (default 127.0.0.1:9000; port 0 picks a free one)
+  --config    JSON configuration (default: the built-in demo configuration)
+  --data-dir  keep objects in this directory (default: in memory)";
+
+fn parse_args() -> Result<(SocketAddr, Option<PathBuf>, Option<PathBuf>), String> {
+    let mut listen: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 9000));
+    let mut config = None;
+    let mut data_dir = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let (name, inline) = match a.split_once('=') {
+            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+            None => (a.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match name.as_str() {
+            "--listen" => {
+                let v = value()?;
+                listen = v.parse().map_err(|e| format!("--listen {v}: {e}"))?;
+            }
+            "--config" => config = Some(PathBuf::from(value()?)),
+            "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok((listen, config, data_dir))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let (listen, config_path, data_dir) = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("alioss-emulator: {e}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match config_path {
+        None => EmulatorConfig::demo(),
+        Some(p) => match std::fs::read_to_string(&p) {
+            Ok(text) => match EmulatorConfig::from_json(&text) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("alioss-emulator: {}: {e}", p.display());
+                    return ExitCode::from(2);
+                }
+            },
+            Err(e) => {
+                eprintln!("alioss-emulator: cannot read {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let mut builder = Emulator::builder().config(config).listen(listen);
+    if let Some(d) = data_dir {
+        builder = builder.data_dir(d);
+    }
+    let handle = match builder.start().await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("alioss-emulator: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", ready_line(&handle));
+    let _ = out.flush();
+    drop(out);
+    let _ = tokio::signal::ctrl_c().await;
+    handle.shutdown().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,433 @@
+//! OSS: addressing, operation dispatch, authorisation, and the operations themselves.
+
+mod auth;
+mod list;
+mod multipart;
+mod object;
+mod post;
+
+use std::sync::Arc;
+
+use hyper::body::Incoming;
+use hyper::header::HeaderMap;
+use hyper::{Method, Request, Response};
+
+use crate::authz::Conditions;
+use crate::config::BucketAcl;
+use crate::errors::OssError;
+use crate::iam::Principal;
+use crate::server::{apply_fault, oss_error_response, Body, DropConnection, RequestInfo, State};
+
+/// Largest object (and part) OSS accepts: 5 GiB.
+pub(crate) const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+
+/// A parsed OSS request.
+pub(crate) struct OssRequest {
+    pub(crate) method: Method,
+    pub(crate) bucket: String,
+    pub(crate) key: Option<String>,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Incoming,
+    pub(crate) host: String,
+}
+
+impl OssRequest {
+    /// A header as text (lossy UTF-8); several values are joined with `,`.
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
+        let mut values = self.headers.get_all(name).iter();
+        let first = values.next()?;
+        let mut out = String::from_utf8_lossy(first.as_bytes()).into_owned();
+        for v in values {
+            out.push(',');
+            out.push_str(&String::from_utf8_lossy(v.as_bytes()));
+        }
+        Some(out)
+    }
+
+    pub(crate) fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn has_query(&self, name: &str) -> bool {
+        self.query.iter().any(|(k, _)| k == name)
+    }
+
+    pub(crate) fn key(&self) -> &str {
+        self.key.as_deref().unwrap_or_default()
+    }
+}
+
+/// The operations the emulator serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    PutObject,
+    GetObject,
+    HeadObject,
+    DeleteObject,
+    AppendObject,
+    InitiateMultipartUpload,
+    UploadPart,
+    CompleteMultipartUpload,
+    AbortMultipartUpload,
+    ListParts,
+    ListMultipartUploads,
+    ListObjectsV2,
+    ListObjects,
+    PostObject,
+}
+
+impl Op {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Op::PutObject => "PutObject",
+            Op::GetObject => "GetObject",
+            Op::HeadObject => "HeadObject",
+            Op::DeleteObject => "DeleteObject",
+            Op::AppendObject => "AppendObject",
+            Op::InitiateMultipartUpload => "InitiateMultipartUpload",
+            Op::UploadPart => "UploadPart",
+            Op::CompleteMultipartUpload => "CompleteMultipartUpload",
+            Op::AbortMultipartUpload => "AbortMultipartUpload",
+            Op::ListParts => "ListParts",
+            Op::ListMultipartUploads => "ListMultipartUploads",
+            Op::ListObjectsV2 => "ListObjectsV2",
+            Op::ListObjects => "ListObjects",
+            Op::PostObject => "PostObject",
+        }
+    }
+
+    /// The RAM action that authorises the operation.
+    pub(crate) fn action(self) -> &'static str {
+        match self {
+            Op::PutObject
+            | Op::AppendObject
+            | Op::InitiateMultipartUpload
+            | Op::UploadPart
+            | Op::CompleteMultipartUpload
+            | Op::PostObject => "oss:PutObject",
+            Op::GetObject | Op::HeadObject => "oss:GetObject",
+            Op::DeleteObject => "oss:DeleteObject",
+            Op::AbortMultipartUpload => "oss:AbortMultipartUpload",
+            Op::ListParts => "oss:ListParts",
+            Op::ListMultipartUploads => "oss:ListMultipartUploads",
+            Op::ListObjectsV2 | Op::ListObjects => "oss:ListObjects",
+        }
+    }
+
+    fn is_bucket_level(self) -> bool {
+        matches!(
+            self,
+            Op::ListMultipartUploads | Op::ListObjectsV2 | Op::ListObjects | Op::PostObject
+        )
+    }
+
+    fn is_read(self) -> bool {
+        matches!(
+            self,
+            Op::GetObject | Op::HeadObject | Op::ListObjects | Op::ListObjectsV2
+        )
+    }
+}
+
+fn classify(req: &OssRequest) -> Result<Op, OssError> {
+    let unsupported = [
+        "acl",
+        "tagging",
+        "symlink",
+        "restore",
+        "objectMeta",
+        "seal",
+        "cors",
+        "lifecycle",
+        "policy",
+    ];
+    if let Some((k, _)) = req
+        .query
+        .iter()
+        .find(|(k, _)| unsupported.contains(&k.as_str()))
+    {
+        return Err(OssError::not_implemented(&format!("The ?{k} sub-resource")));
+    }
+    let m = &req.method;
+    if req.key.is_none() {
+        return match *m {
+            Method::GET if req.has_query("uploads") => Ok(Op::ListMultipartUploads),
+            Method::GET if req.query_param("list-type") == Some("2") => Ok(Op::ListObjectsV2),
+            Method::GET => Ok(Op::ListObjects),
+            Method::POST => Ok(Op::PostObject),
+            _ => Err(OssError::not_implemented(&format!("{m} on a bucket"))),
+        };
+    }
+    if req.header("x-oss-copy-source").is_some() {
+        return Err(OssError::not_implemented("CopyObject / UploadPartCopy"));
+    }
+    match *m {
+        Method::PUT if req.has_query("uploadId") || req.has_query("partNumber") => {
+            Ok(Op::UploadPart)
+        }
+        Method::PUT => Ok(Op::PutObject),
+        Method::GET if req.has_query("uploadId") => Ok(Op::ListParts),
+        Method::GET => Ok(Op::GetObject),
+        Method::HEAD => Ok(Op::HeadObject),
+        Method::DELETE if req.has_query("uploadId") => Ok(Op::AbortMultipartUpload),
+        Method::DELETE => Ok(Op::DeleteObject),
+        Method::POST if req.has_query("append") => Ok(Op::AppendObject),
+        Method::POST if req.has_query("uploads") => Ok(Op::InitiateMultipartUpload),
+        Method::POST if req.has_query("uploadId") => Ok(Op::CompleteMultipartUpload),
+        _ => Err(OssError::not_implemented(&format!("{m} on an object"))),
+    }
+}
+
+/// The RAM resource of a bucket or object.
+pub(crate) fn resource(state: &State, bucket: &str, key: Option<&str>) -> String {
+    let (region, owner) = state
+        .buckets
+        .get(bucket)
+        .map(|b| {
+            (
+                b.region.as_str(),
+                b.owner.as_deref().unwrap_or(&state.config.account_id),
+            )
+        })
+        .unwrap_or(("*", state.config.account_id.as_str()));
+    match key {
+        Some(k) => format!("acs:oss:{region}:{owner}:{bucket}/{k}"),
+        None => format!("acs:oss:{region}:{owner}:{bucket}"),
+    }
+}
+
+/// Decides whether `principal` (None: anonymous) may run `op` on `bucket`/`key`.
+pub(crate) async fn authorize(
+    state: &State,
+    principal: Option<&Principal>,
+    op: Op,
+    bucket: &str,
+    key: Option<&str>,
+) -> Result<(), OssError> {
+    let Some(principal) = principal else {
+        let acl = state.buckets.get(bucket).map(|b| b.acl).unwrap_or_default();
+        let public = match acl {
+            BucketAcl::PublicReadWrite => true,
+            BucketAcl::PublicRead => op.is_read(),
+            BucketAcl::Private => false,
+        };
+        if public {
+            return Ok(());
+        }
+        if matches!(op, Op::GetObject | Op::HeadObject) {
+            if let Some(obj) = state.store.get(bucket, key.unwrap_or_default()).await {
+                if matches!(obj.meta.acl.as_str(), "public-read" | "public-read-write") {
+                    return Ok(());
+                }
+            }
+        }
+        return Err(OssError::anonymous());
+    };
+    if let Principal::Root = principal {
+        let owner = state
+            .buckets
+            .get(bucket)
+            .and_then(|b| b.owner.clone())
+            .unwrap_or_else(|| state.config.account_id.clone());
+        if owner == state.config.account_id {
+            return Ok(());
+        }
+        return Err(OssError::denied_by_policy());
+    }
+    let res = resource(
+        state,
+        bucket,
+        if op.is_bucket_level() && op != Op::PostObject {
+            None
+        } else {
+            key
+        },
+    );
+    if state
+        .iam
+        .is_allowed(principal, op.action(), &res, &Conditions::default())
+    {
+        Ok(())
+    } else {
+        Err(OssError::denied_by_policy())
+    }
+}
+
+/// Splits the request target into (bucket, key) for path-style addressing.
+fn split_path(path: &str) -> (Option<String>, Option<String>) {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    if rest.is_empty() {
+        return (None, None);
+    }
+    match rest.split_once('/') {
+        None => (Some(alioss::oss::signer::uri_decode(rest)), None),
+        Some((b, "")) => (Some(alioss::oss::signer::uri_decode(b)), None),
+        Some((b, k)) => (
+            Some(alioss::oss::signer::uri_decode(b)),
+            Some(alioss::oss::signer::uri_decode(k)),
+        ),
+    }
+}
+
+/// Validates an object key as OSS does.
+pub(crate) fn check_key(key: &str) -> Result<(), OssError> {
+    if key.is_empty() || key.len() > 1023 {
+        return Err(OssError::new(
+            400,
+            "InvalidObjectName",
+            "The length of the object name must be 1 to 1023 bytes.",
+            "0016-00000002",
+        ));
+    }
+    if key.starts_with('/') || key.starts_with('\\') {
+        return Err(OssError::new(
+            400,
+            "InvalidObjectName",
+            "The object name must not start with '/' or '\\'.",
+            "0016-00000005",
+        ));
+    }
+    Ok(())
+}
+
+/// Handles an OSS request.
+pub(crate) async fn handle(
+    state: &Arc<State>,
+    req: Request<Incoming>,
+    vhost: Option<String>,
+    info: &RequestInfo,
+) -> Result<Response<Body>, DropConnection> {
+    let head = req.method() == Method::HEAD;
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path();
+    let (bucket, key) = match vhost {
+        Some(b) => {
+            let k = path.strip_prefix('/').unwrap_or(path);
+            (
+                Some(b),
+                if k.is_empty() {
+                    None
+                } else {
+                    Some(alioss::oss::signer::uri_decode(k))
+                },
+            )
+        }
+        None => split_path(path),
+    };
+    let Some(bucket) = bucket else {
+        return Ok(oss_error_response(
+            &OssError::not_implemented("ListBuckets (GetService)"),
+            info,
+            head,
+        ));
+    };
+    let host = parts
+        .headers
+        .get(hyper::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost")
+        .to_owned();
+    let mut oreq = OssRequest {
+        method: parts.method,
+        bucket,
+        key,
+        query: alioss::oss::signer::parse_query(parts.uri.query().unwrap_or("")),
+        headers: parts.headers,
+        body,
+        host,
+    };
+    let op = match classify(&oreq) {
+        Ok(op) => op,
+        Err(e) => return Ok(oss_error_response(&e, info, head)),
+    };
+    if let Some((status, code, message)) =
+        apply_fault(state, op.name(), Some(&mut oreq.body)).await?
+    {
+        let e = OssError::new(status, &code, message, "0000-00000000");
+        return Ok(oss_error_response(&e, info, head));
+    }
+    let result = run(state, op, oreq, info).await;
+    Ok(match result {
+        Ok(r) => r,
+        Err(e) => oss_error_response(&e, info, head),
+    })
+}
+
+async fn run(
+    state: &Arc<State>,
+    op: Op,
+    mut req: OssRequest,
+    info: &RequestInfo,
+) -> Result<Response<Body>, OssError> {
+    let Some(bucket_cfg) = state.buckets.get(&req.bucket) else {
+        return Err(OssError::no_such_bucket(&req.bucket));
+    };
+    if let Some(k) = &req.key {
+        check_key(k)?;
+    }
+    if op == Op::PostObject {
+        return post::post_object(state, &mut req, &bucket_cfg.region.clone(), info).await;
+    }
+    let principal = auth::authenticate(state, &req, &bucket_cfg.region, info)?;
+    authorize(
+        state,
+        principal.as_ref(),
+        op,
+        &req.bucket,
+        req.key.as_deref(),
+    )
+    .await?;
+    match op {
+        Op::PutObject => object::put_object(state, &mut req).await,
+        Op::GetObject => object::get_object(state, &req, false).await,
+        Op::HeadObject => object::get_object(state, &req, true).await,
+        Op::DeleteObject => object::delete_object(state, &req).await,
+        Op::AppendObject => object::append_object(state, &mut req).await,
+        Op::InitiateMultipartUpload => multipart::initiate(state, &req, info).await,
+        Op::UploadPart => multipart::upload_part(state, &mut req, info).await,
+        Op::CompleteMultipartUpload => multipart::complete(state, &mut req, info).await,
+        Op::AbortMultipartUpload => multipart::abort(state, &req).await,
+        Op::ListParts => multipart::list_parts(state, &req).await,
+        Op::ListMultipartUploads => multipart::list_uploads(state, &req).await,
+        Op::ListObjectsV2 => list::list_objects(state, &req, true).await,
+        Op::ListObjects => list::list_objects(state, &req, false).await,
+        Op::PostObject => Err(OssError::internal("unreachable")),
+    }
+}
+
+/// Formats a Unix time as OSS's ISO 8601 with milliseconds: `2006-01-02T15:04:05.000Z`.
+pub(crate) fn iso_millis(unix: i64) -> String {
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// An XML response with status 200.
+pub(crate) fn xml_response(xml: String) -> Response<Body> {
+    Response::builder()
+        .status(200)
+        .header(hyper::header::CONTENT_TYPE, "application/xml")
+        .body(crate::server::full(xml))
+        .unwrap_or_else(|_| Response::new(crate::server::empty()))
+}
+
+/// `encoding-type=url` applies to keys and prefixes in listings.
+pub(crate) fn maybe_encode(value: &str, url: bool) -> String {
+    if url {
+        alioss::oss::signer::uri_encode(value)
+    } else {
+        value.to_owned()
+    }
+}

@@ -1,0 +1,498 @@
+//! Starting and stopping the emulator, and routing each request to STS, OSS or the admin API.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Request, Response};
+use time::OffsetDateTime;
+
+use crate::clock::Clock;
+use crate::config::{BucketConfig, ConfigError, EmulatorConfig};
+use crate::errors::{OssError, StsError};
+use crate::faults::{FaultKind, Faults};
+use crate::iam::Iam;
+use crate::store::Store;
+
+/// The response body type.
+pub(crate) type Body = BoxBody<Bytes, io::Error>;
+
+/// A whole body from bytes.
+pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// An empty body.
+pub(crate) fn empty() -> Body {
+    full(Bytes::new())
+}
+
+/// Largest request header section accepted (bytes).
+pub(crate) const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Shared server state.
+pub(crate) struct State {
+    pub(crate) config: EmulatorConfig,
+    pub(crate) iam: Iam,
+    pub(crate) store: Store,
+    pub(crate) clock: Clock,
+    pub(crate) faults: Faults,
+    pub(crate) buckets: HashMap<String, BucketConfig>,
+}
+
+/// Per-request facts every handler needs.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestInfo {
+    pub(crate) request_id: String,
+    pub(crate) now: OffsetDateTime,
+}
+
+/// Why the emulator could not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum EmulatorError {
+    /// The configuration breaks a rule.
+    Config(ConfigError),
+    /// Binding the address or opening the data directory failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for EmulatorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmulatorError::Config(e) => write!(f, "{e}"),
+            EmulatorError::Io(e) => write!(f, "emulator I/O error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for EmulatorError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EmulatorError::Config(e) => Some(e),
+            EmulatorError::Io(e) => Some(e),
+        }
+    }
+}
+
+impl From<io::Error> for EmulatorError {
+    fn from(e: io::Error) -> Self {
+        EmulatorError::Io(e)
+    }
+}
+
+impl From<ConfigError> for EmulatorError {
+    fn from(e: ConfigError) -> Self {
+        EmulatorError::Config(e)
+    }
+}
+
+/// Entry point: `Emulator::start(EmulatorConfig::demo())` or `Emulator::builder()`.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// Starts an emulator on `127.0.0.1:0` with a memory store.
+    pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorError> {
+        Self::builder().config(config).start().await
+    }
+
+    /// A builder for the listen address, the configuration and the data directory.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+}
+
+/// Options for starting an emulator.
+#[derive(Debug, Default)]
+pub struct EmulatorBuilder {
+    config: Option<EmulatorConfig>,
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+}
+
+impl EmulatorBuilder {
+    /// The configuration (default: [`EmulatorConfig::demo`]).
+    pub fn config(mut self, config: EmulatorConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = Some(addr);
+        self
+    }
+
+    /// Keep objects in this directory (created if missing) instead of memory; they survive a
+    /// restart with the same directory.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Binds, starts serving in the background, and returns the handle.
+    pub async fn start(self) -> Result<EmulatorHandle, EmulatorError> {
+        let config = self.config.unwrap_or_else(EmulatorConfig::demo);
+        config.validate()?;
+        let bucket_names: Vec<String> = config.buckets.iter().map(|b| b.name.clone()).collect();
+        let store = Store::open(self.data_dir.clone(), &bucket_names).await?;
+        let addr = self
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            iam: Iam::new(&config),
+            buckets: config
+                .buckets
+                .iter()
+                .map(|b| (b.name.clone(), b.clone()))
+                .collect(),
+            config,
+            store,
+            clock: Clock::new(),
+            faults: Faults::default(),
+        });
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(serve(listener, state.clone(), stop_rx));
+        Ok(EmulatorHandle {
+            endpoint: format!("http://{addr}"),
+            addr,
+            state,
+            stop: stop_tx,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server too; [`shutdown`](Self::shutdown) also
+/// waits for it.
+pub struct EmulatorHandle {
+    endpoint: String,
+    addr: SocketAddr,
+    state: Arc<State>,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("endpoint", &self.endpoint)
+            .field("account_id", &self.state.config.account_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorHandle {
+    /// `http://127.0.0.1:PORT` (no trailing slash); STS and OSS share it.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The configuration the emulator runs with.
+    pub fn config(&self) -> &EmulatorConfig {
+        &self.state.config
+    }
+
+    /// The account id.
+    pub fn account_id(&self) -> &str {
+        &self.state.config.account_id
+    }
+
+    /// Credentials of the account's own (root) AccessKey.
+    pub fn root_credentials(&self) -> alioss::Credentials {
+        let root = &self.state.config.root;
+        alioss::Credentials::new(root.access_key_id.clone(), root.access_key_secret.clone())
+            .expect("the configuration was validated: the root key is non-empty")
+    }
+
+    /// Credentials of a RAM user, by name.
+    pub fn user_credentials(&self, name: &str) -> Option<alioss::Credentials> {
+        let u = self.state.config.users.iter().find(|u| u.name == name)?;
+        alioss::Credentials::new(u.access_key_id.clone(), u.access_key_secret.clone()).ok()
+    }
+
+    /// The ARN of a role, by name.
+    pub fn role_arn(&self, name: &str) -> Option<String> {
+        let r = self.state.config.roles.iter().find(|r| r.name == name)?;
+        Some(self.state.config.role_arn(r))
+    }
+
+    /// The server clock (advance it, or skew it).
+    pub fn clock(&self) -> &Clock {
+        &self.state.clock
+    }
+
+    /// The fault list.
+    pub fn faults(&self) -> &Faults {
+        &self.state.faults
+    }
+
+    /// The data directory, when objects are kept on disk.
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        self.state.store.dir()
+    }
+
+    /// Stops accepting, closes open connections and waits for the server task.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<State>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.changed() => break,
+            a = listener.accept() => a,
+        };
+        let (stream, _) = match accepted {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let state = state.clone();
+                async move { handle(state, req).await }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .max_buf_size(256 * 1024)
+                .keep_alive(true)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = stop.changed() => {}
+            }
+        });
+    }
+}
+
+/// Returned by a handler to make hyper close the connection without answering.
+#[derive(Debug)]
+pub(crate) struct DropConnection;
+
+impl fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// A new request id: 24 upper-case hex digits, like OSS's.
+pub(crate) fn new_request_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..24].to_ascii_uppercase()
+}
+
+async fn handle(
+    state: Arc<State>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
+    let info = RequestInfo {
+        request_id: new_request_id(),
+        now: state.clock.now(),
+    };
+    let mut resp = route(&state, req, &info).await?;
+    let headers = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&info.request_id) {
+        headers.insert("x-oss-request-id", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&alioss::oss::signer::format_http_date(state.clock.now()))
+    {
+        headers.insert(hyper::header::DATE, v);
+    }
+    headers.insert(hyper::header::SERVER, HeaderValue::from_static("AliyunOSS"));
+    Ok(resp)
+}
+
+/// Applies the pending fault for `operation`, if any: `Ok(Some(error))` to answer with an
+/// error, `Err` to drop the connection, `Ok(None)` to go on (after any delay).
+pub(crate) async fn apply_fault(
+    state: &State,
+    operation: &str,
+    body: Option<&mut Incoming>,
+) -> Result<Option<(u16, String, String)>, DropConnection> {
+    match state.faults.take(operation) {
+        None => Ok(None),
+        Some(FaultKind::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            Ok(None)
+        }
+        Some(FaultKind::Fail {
+            status,
+            code,
+            message,
+        }) => Ok(Some((status, code, message))),
+        Some(FaultKind::DropConnection { after_bytes }) => {
+            if let Some(body) = body {
+                crate::body::drain(body, after_bytes).await;
+            }
+            Err(DropConnection)
+        }
+    }
+}
+
+fn header_bytes(req: &Request<Incoming>) -> usize {
+    req.headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum::<usize>()
+        + req.uri().to_string().len()
+}
+
+/// Which bucket a Host header names in virtual-hosted style, if any.
+fn virtual_host_bucket(state: &State, req: &Request<Incoming>) -> Option<String> {
+    let host = req.headers().get(hyper::header::HOST)?.to_str().ok()?;
+    let host = host.rsplit_once(':').map_or(host, |(h, p)| {
+        if p.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    let (first, rest) = host.split_once('.')?;
+    if rest.is_empty() || !state.buckets.contains_key(first) {
+        return None;
+    }
+    Some(first.to_owned())
+}
+
+async fn route(
+    state: &Arc<State>,
+    mut req: Request<Incoming>,
+    info: &RequestInfo,
+) -> Result<Response<Body>, DropConnection> {
+    let path = req.uri().path().to_owned();
+    if let Some(rest) = path.strip_prefix("/_emulator/") {
+        return Ok(crate::admin::handle(state, rest, req).await);
+    }
+    if header_bytes(&req) > MAX_HEADER_BYTES {
+        return Ok(oss_error_response(
+            &OssError::new(
+                400,
+                "InvalidArgument",
+                "The request header section is larger than the emulator accepts (64 KiB).",
+                "0016-00000101",
+            ),
+            info,
+            req.method() == hyper::Method::HEAD,
+        ));
+    }
+    let vhost = virtual_host_bucket(state, &req);
+    if vhost.is_none() && path == "/" {
+        let raw_query = req.uri().query().unwrap_or("").to_owned();
+        let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes())
+            .into_owned()
+            .collect();
+        let is_form = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.to_ascii_lowercase()
+                    .starts_with("application/x-www-form-urlencoded")
+            });
+        if query.iter().any(|(k, _)| k == "Action")
+            || (req.method() == hyper::Method::POST && is_form)
+        {
+            let body = if is_form {
+                match crate::body::read_small(req.body_mut(), 64 * 1024).await {
+                    Ok(b) => b,
+                    Err(_) => {
+                        return Ok(sts_error_response(
+                            &StsError::new(
+                                400,
+                                "InvalidParameter",
+                                "The request body is too large or unreadable.",
+                            ),
+                            info,
+                        ))
+                    }
+                }
+            } else {
+                Bytes::new()
+            };
+            let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+            if query.iter().chain(form.iter()).any(|(k, _)| k == "Action") {
+                return crate::sts::handle(state, req.method().as_str(), query, form, info).await;
+            }
+        }
+    }
+    crate::oss::handle(state, req, vhost, info).await
+}
+
+/// Renders an OSS error.
+pub(crate) fn oss_error_response(err: &OssError, info: &RequestInfo, head: bool) -> Response<Body> {
+    let xml = err.to_xml(&info.request_id, "localhost");
+    let mut b = Response::builder()
+        .status(err.status)
+        .header("x-oss-ec", err.ec.as_str());
+    for (k, v) in &err.headers {
+        b = b.header(*k, v.as_str());
+    }
+    if head {
+        use base64::Engine as _;
+        b = b.header(
+            "x-oss-err",
+            base64::engine::general_purpose::STANDARD.encode(xml.as_bytes()),
+        );
+        b.body(empty()).unwrap_or_else(|_| Response::new(empty()))
+    } else {
+        b.header(CONTENT_TYPE, "application/xml")
+            .body(full(xml))
+            .unwrap_or_else(|_| Response::new(empty()))
+    }
+}
+
+/// Renders an STS error.
+pub(crate) fn sts_error_response(err: &StsError, info: &RequestInfo) -> Response<Body> {
+    Response::builder()
+        .status(err.status)
+        .header(CONTENT_TYPE, "application/json;charset=utf-8")
+        .body(full(err.to_json(&info.request_id)))
+        .unwrap_or_else(|_| Response::new(empty()))
+}
+
+/// A JSON response with status 200.
+pub(crate) fn json_response(status: u16, value: &serde_json::Value) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, "application/json;charset=utf-8")
+        .body(full(value.to_string()))
+        .unwrap_or_else(|_| Response::new(empty()))
+}

@@ -1,0 +1,313 @@
+//! STS AssumeRole: signature, timestamp, nonce, caller and parameter checks.
+
+mod common;
+
+use alioss_emulator::demo;
+use common::*;
+
+#[tokio::test]
+async fn assume_role_issues_sts_credentials_in_the_real_json_shape() {
+    let emu = start().await;
+    let (status, body) = assume_role(
+        &emu,
+        &uploader(&emu),
+        demo::ROLE_ARN,
+        &[("DurationSeconds", "3600")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let c = &body["Credentials"];
+    assert!(c["AccessKeyId"].as_str().unwrap().starts_with("STS."));
+    assert!(!c["AccessKeySecret"].as_str().unwrap().is_empty());
+    assert!(!c["SecurityToken"].as_str().unwrap().is_empty());
+    let exp = c["Expiration"].as_str().unwrap();
+    let parsed = alioss::sts::signer::parse_timestamp(exp).expect("yyyy-MM-ddTHH:mm:ssZ");
+    let delta = parsed - emu.clock().now();
+    assert!(
+        delta > time::Duration::seconds(3590) && delta <= time::Duration::seconds(3600),
+        "{delta}"
+    );
+    assert!(body["RequestId"].as_str().is_some());
+    assert_eq!(
+        body["AssumedRoleUser"]["Arn"].as_str().unwrap(),
+        "acs:ram::1234567890123456:role/ramosstest/test-session"
+    );
+    assert!(body["AssumedRoleUser"]["AssumedRoleId"]
+        .as_str()
+        .unwrap()
+        .ends_with(":test-session"));
+}
+
+#[tokio::test]
+async fn get_with_everything_in_the_query_works_too() {
+    let emu = start().await;
+    let creds = uploader(&emu);
+    let params = sts_params(
+        &creds,
+        emu.clock().now(),
+        &nonce(),
+        &[("RoleArn", demo::ROLE_ARN), ("RoleSessionName", "s1")],
+    );
+    let resp = sts_send(&emu, creds.access_key_secret(), "GET", params).await;
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
+async fn post_with_auth_in_query_and_action_params_in_body_works() {
+    let emu = start().await;
+    let creds = uploader(&emu);
+    let query = alioss::sts::signer::common_params(
+        "AssumeRole",
+        "2015-04-01",
+        &creds,
+        &nonce(),
+        emu.clock().now(),
+    );
+    let body = vec![
+        ("RoleArn".to_string(), demo::ROLE_ARN.to_string()),
+        ("RoleSessionName".to_string(), "split".to_string()),
+        ("DurationSeconds".to_string(), "900".to_string()),
+    ];
+    let sig = alioss::sts::signer::sign("POST", &query, &body, creds.access_key_secret());
+    let mut q = query.clone();
+    q.push(("Signature".into(), sig));
+    let resp = client()
+        .post(format!("{}/?{}", emu.endpoint(), form_encode(&q)))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_encode(&body))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+}
+
+async fn expect_error(
+    emu: &alioss_emulator::EmulatorHandle,
+    resp: reqwest::Response,
+    status: u16,
+    code: &str,
+) -> serde_json::Value {
+    let _ = emu;
+    assert_eq!(resp.status().as_u16(), status);
+    let v: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert_eq!(v["Code"], code, "{v}");
+    for k in ["RequestId", "HostId", "Message", "Recommend"] {
+        assert!(v[k].is_string(), "{k} missing in {v}");
+    }
+    v
+}
+
+#[tokio::test]
+async fn root_access_key_is_refused_with_no_permission() {
+    let emu = start().await;
+    let (status, body) = assume_role(&emu, &emu.root_credentials(), demo::ROLE_ARN, &[]).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["Code"], "NoPermission");
+    assert_eq!(
+        body["Message"],
+        "You are not authorized to do this action. You should be authorized by RAM."
+    );
+}
+
+#[tokio::test]
+async fn user_without_assume_role_permission_is_refused() {
+    let mut cfg = alioss_emulator::EmulatorConfig::demo();
+    cfg.users[0].policies.clear();
+    let emu = alioss_emulator::Emulator::start(cfg).await.unwrap();
+    let (status, body) = assume_role(&emu, &uploader(&emu), demo::ROLE_ARN, &[]).await;
+    assert_eq!(
+        (status, body["Code"].as_str().unwrap()),
+        (403, "NoPermission")
+    );
+}
+
+#[tokio::test]
+async fn wrong_secret_is_signature_does_not_match_with_server_string_to_sign() {
+    let emu = start().await;
+    let creds = uploader(&emu);
+    let params = sts_params(
+        &creds,
+        emu.clock().now(),
+        &nonce(),
+        &[("RoleArn", demo::ROLE_ARN), ("RoleSessionName", "s1")],
+    );
+    let resp = sts_send(&emu, "wrong-secret", "POST", params).await;
+    let v = expect_error(&emu, resp, 400, "SignatureDoesNotMatch").await;
+    assert!(v["Message"].as_str().unwrap().contains("POST&%2F&"));
+}
+
+#[tokio::test]
+async fn unknown_access_key_is_not_found() {
+    let emu = start().await;
+    let fake = alioss::Credentials::new("no-such-key", "test-secret").unwrap();
+    let (status, body) = assume_role(&emu, &fake, demo::ROLE_ARN, &[]).await;
+    assert_eq!(
+        (status, body["Code"].as_str().unwrap()),
+        (404, "InvalidAccessKeyId.NotFound")
+    );
+}
+
+#[tokio::test]
+async fn repeated_nonce_is_refused() {
+    let emu = start().await;
+    let creds = uploader(&emu);
+    let n = nonce();
+    let extra = [("RoleArn", demo::ROLE_ARN), ("RoleSessionName", "s1")];
+    let p = sts_params(&creds, emu.clock().now(), &n, &extra);
+    assert_eq!(
+        sts_send(&emu, creds.access_key_secret(), "POST", p.clone())
+            .await
+            .status(),
+        200
+    );
+    let resp = sts_send(&emu, creds.access_key_secret(), "POST", p).await;
+    expect_error(&emu, resp, 400, "SignatureNonceUsed").await;
+}
+
+#[tokio::test]
+async fn stale_or_malformed_timestamps_are_refused() {
+    let emu = start().await;
+    let creds = uploader(&emu);
+    let extra = [("RoleArn", demo::ROLE_ARN), ("RoleSessionName", "s1")];
+    let old = emu.clock().now() - time::Duration::minutes(20);
+    let p = sts_params(&creds, old, &nonce(), &extra);
+    let resp = sts_send(&emu, creds.access_key_secret(), "POST", p).await;
+    expect_error(&emu, resp, 400, "InvalidTimeStamp.Expired").await;
+
+    let mut p = sts_params(&creds, emu.clock().now(), &nonce(), &extra);
+    for (k, v) in p.iter_mut() {
+        if k == "Timestamp" {
+            *v = v.replace('T', " T");
+        }
+    }
+    let resp = sts_send(&emu, creds.access_key_secret(), "POST", p).await;
+    expect_error(&emu, resp, 400, "InvalidTimeStamp.Format").await;
+}
+
+#[tokio::test]
+async fn duration_outside_the_role_range_names_the_range() {
+    let emu = start().await;
+    for d in ["899", "3601"] {
+        let (status, body) = assume_role(
+            &emu,
+            &uploader(&emu),
+            demo::ROLE_ARN,
+            &[("DurationSeconds", d)],
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["Code"], "InvalidParameter.DurationSeconds");
+        assert_eq!(
+            body["Message"],
+            "The Min/Max value of DurationSeconds is 15min/1hr"
+        );
+    }
+    let (status, body) = assume_role(
+        &emu,
+        &uploader(&emu),
+        demo::READER_ROLE_ARN,
+        &[("DurationSeconds", "43201")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["Message"],
+        "The Min/Max value of DurationSeconds is 15min/12hr"
+    );
+    let (status, _) = assume_role(
+        &emu,
+        &uploader(&emu),
+        demo::READER_ROLE_ARN,
+        &[("DurationSeconds", "43200")],
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn bad_session_names_role_arns_and_policies_are_refused() {
+    let emu = start().await;
+    let u = uploader(&emu);
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, u16);
+    let cases: Vec<Case> = vec![
+        (
+            vec![("RoleSessionName", "a")],
+            "InvalidParameter.RoleSessionName",
+            400,
+        ),
+        (
+            vec![("RoleSessionName", "has space")],
+            "InvalidParameter.RoleSessionName",
+            400,
+        ),
+        (
+            vec![("Policy", "{not json")],
+            "InvalidParameter.PolicyGrammar",
+            400,
+        ),
+        (
+            vec![(
+                "Policy",
+                r#"{"Version":"1","Statement":[{"Effect":"Maybe","Action":"oss:*","Resource":"*"}]}"#,
+            )],
+            "InvalidParameter.PolicyGrammar",
+            400,
+        ),
+    ];
+    for (extra, code, status) in cases {
+        let (s, body) = assume_role(&emu, &u, demo::ROLE_ARN, &extra).await;
+        assert_eq!(
+            (s, body["Code"].as_str().unwrap()),
+            (status, code),
+            "{extra:?}"
+        );
+    }
+    let long = format!(
+        r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"oss:PutObject","Resource":"acs:oss:*:*:examplebucket/{}"}}]}}"#,
+        "a".repeat(2100)
+    );
+    let (s, body) = assume_role(&emu, &u, demo::ROLE_ARN, &[("Policy", &long)]).await;
+    assert_eq!(s, 400);
+    assert!(body["Code"]
+        .as_str()
+        .unwrap()
+        .starts_with("InvalidParameter.Policy"));
+
+    let (s, body) = assume_role(&emu, &u, "not-an-arn", &[]).await;
+    assert_eq!(
+        (s, body["Code"].as_str().unwrap()),
+        (400, "InvalidParameter.RoleArn")
+    );
+    let (s, body) = assume_role(&emu, &u, "acs:ram::1234567890123456:role/nosuchrole", &[]).await;
+    assert_eq!(
+        (s, body["Code"].as_str().unwrap()),
+        (404, "EntityNotExist.Role")
+    );
+}
+
+#[tokio::test]
+async fn sts_credentials_calling_sts_need_their_token() {
+    let emu = start().await;
+    let s = session(&emu, demo::ROLE_ARN, None).await;
+    let no_token = alioss::Credentials::new(s.access_key_id(), s.access_key_secret()).unwrap();
+    let (status, body) = assume_role(&emu, &no_token, demo::ROLE_ARN, &[]).await;
+    assert_eq!(
+        (status, body["Code"].as_str().unwrap()),
+        (400, "MissingSecurityToken")
+    );
+}
+
+#[tokio::test]
+async fn missing_parameters_are_named() {
+    let emu = start().await;
+    let creds = uploader(&emu);
+    let p = sts_params(
+        &creds,
+        emu.clock().now(),
+        &nonce(),
+        &[("RoleSessionName", "s1")],
+    );
+    let resp = sts_send(&emu, creds.access_key_secret(), "POST", p).await;
+    let v = expect_error(&emu, resp, 400, "MissingRoleArn").await;
+    assert!(v["Message"].as_str().unwrap().contains("RoleArn"));
+}

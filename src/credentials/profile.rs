@@ -1,0 +1,356 @@
+//! Credentials from profile files: `~/.alibabacloud/credentials` (INI) and, in
+//! [`super::cli_config`], the Alibaba Cloud CLI's `~/.aliyun/config.json`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
+use super::{
+    AssumeRoleCredentialsProvider, Clock, Credentials, CredentialsError,
+    EcsRamRoleCredentialsProvider, EnvironmentSource, ProvideCredentials,
+    SharedCredentialsProvider, StaticCredentialsProvider,
+};
+use crate::sts::{AssumeRoleRequest, StsClientBuilder};
+
+const PROVIDER: &str = "profile-file";
+const FILE_VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_FILE";
+pub(crate) const PROFILE_VAR: &str = "ALIBABA_CLOUD_PROFILE";
+
+/// What profile-based providers share: where to look, and how to build the providers a profile
+/// names (an STS client template for role profiles, the ECS metadata endpoint, the clock).
+#[derive(Clone, Debug)]
+pub(crate) struct ProfileContext {
+    pub(crate) env: EnvironmentSource,
+    pub(crate) home_dir: Option<PathBuf>,
+    pub(crate) sts: Option<StsClientBuilder>,
+    pub(crate) ecs_endpoint: Option<String>,
+    pub(crate) clock: Option<Clock>,
+}
+
+impl Default for ProfileContext {
+    fn default() -> Self {
+        Self {
+            env: EnvironmentSource::process(),
+            home_dir: None,
+            sts: None,
+            ecs_endpoint: None,
+            clock: None,
+        }
+    }
+}
+
+/// The parameters of a "RAM role ARN" profile.
+pub(crate) struct RoleProfile {
+    pub(crate) source: Credentials,
+    pub(crate) role_arn: String,
+    pub(crate) session_name: Option<String>,
+    pub(crate) duration_seconds: Option<u64>,
+    pub(crate) policy: Option<String>,
+    pub(crate) external_id: Option<String>,
+    pub(crate) sts_region: Option<String>,
+    pub(crate) vpc: bool,
+}
+
+impl ProfileContext {
+    pub(crate) fn home(&self) -> Option<PathBuf> {
+        self.home_dir
+            .clone()
+            .or_else(|| self.env.get("HOME").map(PathBuf::from))
+            .or_else(|| self.env.get("USERPROFILE").map(PathBuf::from))
+    }
+
+    pub(crate) fn role_provider(
+        &self,
+        provider: &'static str,
+        p: RoleProfile,
+    ) -> Result<SharedCredentialsProvider, CredentialsError> {
+        let fail = |e: crate::Error| CredentialsError::failed(provider, e.to_string());
+        let mut request = AssumeRoleRequest::builder()
+            .role_arn(p.role_arn)
+            .role_session_name(p.session_name.unwrap_or_else(|| {
+                format!(
+                    "alioss-{}",
+                    time::OffsetDateTime::now_utc().unix_timestamp()
+                )
+            }));
+        if let Some(d) = p.duration_seconds {
+            request = request.duration_seconds(d);
+        }
+        if let Some(policy) = p.policy {
+            request = request.policy_json(policy);
+        }
+        if let Some(id) = p.external_id {
+            request = request.external_id(id);
+        }
+        let request = request.build().map_err(fail)?;
+        let mut sts = self.sts.clone().unwrap_or_default().env(&self.env);
+        if let Some(region) = p.sts_region {
+            sts = sts.region(region);
+        }
+        if p.vpc {
+            sts = sts.vpc(true);
+        }
+        if let Some(clock) = &self.clock {
+            sts = sts.clock(clock.clone());
+        }
+        let sts = sts.credentials(p.source).build().map_err(fail)?;
+        Ok(Arc::new(AssumeRoleCredentialsProvider::new(sts, request)))
+    }
+
+    pub(crate) fn ecs_provider(
+        &self,
+        provider: &'static str,
+        role_name: Option<String>,
+    ) -> Result<SharedCredentialsProvider, CredentialsError> {
+        let mut b = EcsRamRoleCredentialsProvider::builder();
+        if let Some(r) = role_name {
+            b = b.role_name(r);
+        }
+        if let Some(e) = &self.ecs_endpoint {
+            b = b.endpoint(e.clone());
+        }
+        if let Some(c) = &self.clock {
+            b = b.clock(c.clone());
+        }
+        let p = b
+            .build()
+            .map_err(|e| CredentialsError::failed(provider, e.to_string()))?;
+        Ok(Arc::new(p))
+    }
+}
+
+/// Reads `path`: Ok(None) when it does not exist.
+pub(crate) async fn read_optional(
+    provider: &'static str,
+    path: &Path,
+) -> Result<Option<String>, CredentialsError> {
+    match tokio::fs::read_to_string(path).await {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(CredentialsError::failed(
+            provider,
+            format!("cannot read {}: {e}", path.display()),
+        )),
+    }
+}
+
+/// Credentials from the INI file `~/.alibabacloud/credentials` (or `ALIBABA_CLOUD_CREDENTIALS_FILE`).
+///
+/// The profile (section) is the one given, else `ALIBABA_CLOUD_PROFILE`, else `default`. Its
+/// `type` is one of:
+///
+/// * `access_key`: `access_key_id`, `access_key_secret`;
+/// * `ram_role_arn`: those plus `role_arn`, optional `role_session_name`, `policy`,
+///   `duration_seconds`, `external_id`, `sts_region` (AssumeRole, refreshed);
+/// * `ecs_ram_role`: optional `role_name` (ECS metadata service).
+///
+/// No file (at the default location) or no such profile is "not configured"; a file named
+/// explicitly that does not exist, a profile with an unknown type or missing keys is a failure.
+/// The file is read once, on first use.
+///
+/// ```ini
+/// [default]
+/// type = access_key
+/// access_key_id = example-id
+/// access_key_secret = example-secret
+/// ```
+pub struct ProfileFileCredentialsProvider {
+    path: Option<PathBuf>,
+    profile: Option<String>,
+    ctx: ProfileContext,
+    resolved: OnceCell<Result<SharedCredentialsProvider, CredentialsError>>,
+}
+
+impl fmt::Debug for ProfileFileCredentialsProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProfileFileCredentialsProvider")
+            .field("path", &self.path)
+            .field("profile", &self.profile)
+            .field("resolved", &self.resolved.get())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builder for [`ProfileFileCredentialsProvider`].
+#[derive(Debug, Clone, Default)]
+pub struct ProfileFileCredentialsProviderBuilder {
+    path: Option<PathBuf>,
+    profile: Option<String>,
+    ctx: ProfileContext,
+}
+
+impl ProfileFileCredentialsProviderBuilder {
+    /// The file to read (default: `ALIBABA_CLOUD_CREDENTIALS_FILE`, else
+    /// `<home>/.alibabacloud/credentials`).
+    pub fn path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// The profile to use (default: `ALIBABA_CLOUD_PROFILE`, else `default`).
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
+        self
+    }
+
+    /// Where variables are read from (default: the process environment).
+    pub fn env(mut self, env: EnvironmentSource) -> Self {
+        self.ctx.env = env;
+        self
+    }
+
+    /// The home directory (default: `HOME`, else `USERPROFILE`).
+    pub fn home_dir(mut self, home: impl Into<PathBuf>) -> Self {
+        self.ctx.home_dir = Some(home.into());
+        self
+    }
+
+    /// The template for STS clients of `ram_role_arn` profiles (e.g. an emulator endpoint).
+    pub fn sts_client_builder(mut self, sts: StsClientBuilder) -> Self {
+        self.ctx.sts = Some(sts);
+        self
+    }
+
+    /// The ECS metadata endpoint for `ecs_ram_role` profiles.
+    pub fn ecs_metadata_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.ctx.ecs_endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The clock of the refreshing providers a profile creates.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.ctx.clock = Some(clock);
+        self
+    }
+
+    /// Builds the provider (the file is read on first use).
+    pub fn build(self) -> ProfileFileCredentialsProvider {
+        ProfileFileCredentialsProvider {
+            path: self.path,
+            profile: self.profile,
+            ctx: self.ctx,
+            resolved: OnceCell::new(),
+        }
+    }
+}
+
+impl ProfileFileCredentialsProvider {
+    /// Starts a builder.
+    pub fn builder() -> ProfileFileCredentialsProviderBuilder {
+        ProfileFileCredentialsProviderBuilder::default()
+    }
+
+    async fn resolve(&self) -> Result<SharedCredentialsProvider, CredentialsError> {
+        let (path, explicit) = match (&self.path, self.ctx.env.get(FILE_VAR)) {
+            (Some(p), _) => (p.clone(), true),
+            (None, Some(p)) => (PathBuf::from(p), true),
+            (None, None) => {
+                let home = self.ctx.home().ok_or_else(|| {
+                    CredentialsError::not_configured(
+                        PROVIDER,
+                        "no home directory (HOME is not set)",
+                    )
+                })?;
+                (home.join(".alibabacloud").join("credentials"), false)
+            }
+        };
+        let text = match read_optional(PROVIDER, &path).await? {
+            Some(t) => t,
+            None if explicit => {
+                return Err(CredentialsError::failed(
+                    PROVIDER,
+                    format!("the credentials file {} does not exist", path.display()),
+                ))
+            }
+            None => {
+                return Err(CredentialsError::not_configured(
+                    PROVIDER,
+                    format!("{} does not exist", path.display()),
+                ))
+            }
+        };
+        let ini = ini::Ini::load_from_str(&text).map_err(|e| {
+            CredentialsError::failed(
+                PROVIDER,
+                format!("{} is not a valid INI file: {e}", path.display()),
+            )
+        })?;
+        let profile = self
+            .profile
+            .clone()
+            .or_else(|| self.ctx.env.get(PROFILE_VAR))
+            .unwrap_or_else(|| "default".to_owned());
+        let section = ini.section(Some(profile.as_str())).ok_or_else(|| {
+            CredentialsError::not_configured(
+                PROVIDER,
+                format!("{} has no profile [{profile}]", path.display()),
+            )
+        })?;
+        let where_ = format!("profile [{profile}] of {}", path.display());
+        let get = |k: &str| {
+            section
+                .get(k)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let need = |k: &str| {
+            get(k).ok_or_else(|| CredentialsError::failed(PROVIDER, format!("{where_} lacks {k}")))
+        };
+        if get("enable").is_some_and(|v| v.eq_ignore_ascii_case("false")) {
+            return Err(CredentialsError::not_configured(
+                PROVIDER,
+                format!("{where_} has enable = false"),
+            ));
+        }
+        let kind = need("type")?;
+        let access_key = || -> Result<Credentials, CredentialsError> {
+            Credentials::builder()
+                .access_key_id(need("access_key_id")?)
+                .access_key_secret(need("access_key_secret")?)
+                .provider_name(PROVIDER)
+                .build()
+                .map_err(|e| CredentialsError::failed(PROVIDER, format!("{where_}: {e}")))
+        };
+        tracing::debug!(profile = %profile, kind = %kind, path = %path.display(), "profile found");
+        match kind.as_str() {
+            "access_key" => Ok(Arc::new(StaticCredentialsProvider::new(access_key()?))),
+            "ram_role_arn" => {
+                let duration_seconds = match get("duration_seconds") {
+                    Some(d) => Some(d.parse::<u64>().map_err(|_| {
+                        CredentialsError::failed(PROVIDER, format!("{where_}: duration_seconds must be a number of seconds"))
+                    })?),
+                    None => None,
+                };
+                self.ctx.role_provider(
+                    PROVIDER,
+                    RoleProfile {
+                        source: access_key()?,
+                        role_arn: need("role_arn")?,
+                        session_name: get("role_session_name"),
+                        duration_seconds,
+                        policy: get("policy"),
+                        external_id: get("external_id"),
+                        sts_region: get("sts_region"),
+                        vpc: get("enable_vpc").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+                    },
+                )
+            }
+            "ecs_ram_role" => self.ctx.ecs_provider(PROVIDER, get("role_name")),
+            other => Err(CredentialsError::failed(
+                PROVIDER,
+                format!("{where_} has type {other:?}; supported: access_key, ram_role_arn, ecs_ram_role"),
+            )),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ProvideCredentials for ProfileFileCredentialsProvider {
+    async fn provide_credentials(&self) -> Result<Credentials, CredentialsError> {
+        let provider = self.resolved.get_or_init(|| self.resolve()).await.clone()?;
+        provider.provide_credentials().await
+    }
+}

@@ -1,0 +1,194 @@
+//! Credentials from a token-vending HTTP service (`ALIBABA_CLOUD_CREDENTIALS_URI`).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use super::document::{excerpt, parse_credentials_document};
+use super::refreshing::{FetchCredentials, RefreshingCredentialsProvider};
+use super::{Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials};
+use crate::Error;
+
+const PROVIDER: &str = "credentials-uri";
+/// The variable naming the token-vending URL.
+pub const CREDENTIALS_URI_VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";
+
+/// Credentials fetched with `GET <url>` from a token-vending service, the pattern of the
+/// scenario's sample servers: the answer is
+/// `{"AccessKeyId", "AccessKeySecret", "SecurityToken", "Expiration"}` (an ECS-style
+/// `{"Code": "Success", …}` answer is accepted too). An optional bearer token is sent as
+/// `Authorization: Bearer …`. Cached and refreshed ahead of `Expiration` by a
+/// [`RefreshingCredentialsProvider`].
+#[derive(Clone)]
+pub struct UrlCredentialsProvider {
+    url_without_query: String,
+    cache: RefreshingCredentialsProvider,
+}
+
+impl fmt::Debug for UrlCredentialsProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The query string may carry a token: only scheme, host and path are shown.
+        f.debug_struct("UrlCredentialsProvider")
+            .field("url", &self.url_without_query)
+            .field("cache", &self.cache)
+            .finish()
+    }
+}
+
+/// Builder for [`UrlCredentialsProvider`]; its `Debug` never shows the bearer token.
+pub struct UrlCredentialsProviderBuilder {
+    url: String,
+    bearer: Option<Zeroizing<String>>,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    clock: Clock,
+}
+
+impl fmt::Debug for UrlCredentialsProviderBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UrlCredentialsProviderBuilder")
+            .field("bearer", &self.bearer.as_ref().map(|_| "** redacted **"))
+            .finish_non_exhaustive()
+    }
+}
+
+struct UrlFetcher {
+    http: reqwest::Client,
+    url: url::Url,
+    bearer: Option<Zeroizing<String>>,
+}
+
+pub(crate) fn http_client(connect: Duration, read: Duration) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .connect_timeout(connect)
+        .read_timeout(read)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("alioss/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(crate::sts::transport_error)
+}
+
+#[async_trait::async_trait]
+impl FetchCredentials for UrlFetcher {
+    async fn fetch_credentials(&self) -> Result<Credentials, CredentialsError> {
+        let mut req = self
+            .http
+            .get(self.url.clone())
+            .header("Accept", "application/json");
+        if let Some(b) = &self.bearer {
+            req = req.bearer_auth(b.as_str());
+        }
+        let resp = req.send().await.map_err(|e| {
+            CredentialsError::failed_retryable(PROVIDER, crate::sts::transport_error(e).to_string())
+        })?;
+        let status = resp.status();
+        let body = resp.bytes().await.map_err(|e| {
+            CredentialsError::failed_retryable(PROVIDER, crate::sts::transport_error(e).to_string())
+        })?;
+        if !status.is_success() {
+            let msg = format!(
+                "the token-vending service answered HTTP {}: {}",
+                status.as_u16(),
+                excerpt(&body)
+            );
+            return Err(if status.is_server_error() {
+                CredentialsError::failed_retryable(PROVIDER, msg)
+            } else {
+                CredentialsError::failed(PROVIDER, msg)
+            });
+        }
+        parse_credentials_document(PROVIDER, &body)
+    }
+}
+
+impl UrlCredentialsProviderBuilder {
+    /// Sends `Authorization: Bearer <token>` with every request.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer = Some(Zeroizing::new(token.into()));
+        self
+    }
+
+    /// How long to wait for a connection (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long to wait for each read (default 10 s).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// The clock that decides expiry (default: the system clock).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Checks the URL (http or https) and builds the provider.
+    pub fn build(self) -> Result<UrlCredentialsProvider, Error> {
+        let url = url::Url::parse(self.url.trim())
+            .map_err(|e| Error::invalid("credentials_uri", format!("must be a URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(Error::invalid(
+                "credentials_uri",
+                "must be an http or https URL with a host",
+            ));
+        }
+        let mut shown = url.clone();
+        shown.set_query(None);
+        let _ = shown.set_password(None);
+        let http = http_client(self.connect_timeout, self.read_timeout)?;
+        let cache = RefreshingCredentialsProvider::builder_shared(Arc::new(UrlFetcher {
+            http,
+            url,
+            bearer: self.bearer,
+        }))
+        .name(PROVIDER)
+        .clock(self.clock)
+        .build();
+        Ok(UrlCredentialsProvider {
+            url_without_query: shown.to_string(),
+            cache,
+        })
+    }
+}
+
+impl UrlCredentialsProvider {
+    /// Starts a builder for `url`.
+    pub fn builder(url: impl Into<String>) -> UrlCredentialsProviderBuilder {
+        UrlCredentialsProviderBuilder {
+            url: url.into(),
+            bearer: None,
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(10),
+            clock: Clock::system(),
+        }
+    }
+
+    /// The provider named by `ALIBABA_CLOUD_CREDENTIALS_URI` in `env`;
+    /// [`CredentialsError::NotConfigured`] when it is not set.
+    pub fn from_env(env: &EnvironmentSource) -> Result<Self, CredentialsError> {
+        let uri = env.get(CREDENTIALS_URI_VAR).ok_or_else(|| {
+            CredentialsError::not_configured(PROVIDER, format!("{CREDENTIALS_URI_VAR} is not set"))
+        })?;
+        Self::builder(uri)
+            .build()
+            .map_err(|e| CredentialsError::failed(PROVIDER, format!("{CREDENTIALS_URI_VAR}: {e}")))
+    }
+
+    /// The cache behind this provider.
+    pub fn cache(&self) -> &RefreshingCredentialsProvider {
+        &self.cache
+    }
+}
+
+#[async_trait::async_trait]
+impl ProvideCredentials for UrlCredentialsProvider {
+    async fn provide_credentials(&self) -> Result<Credentials, CredentialsError> {
+        self.cache.provide_credentials().await
+    }
+}
