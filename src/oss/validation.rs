@@ -1,5 +1,5 @@
 //! Input rules checked before any request is sent. Every refusal is an
-//! [`Error::InvalidInput`](crate::Error::InvalidInput) naming the field and the rule.
+//! [`crate::Error::InvalidInput`] naming the field and the rule.
 
 use std::time::Duration;
 
