@@ -777,3 +777,51 @@ async fn operation_timeout_bounds_the_whole_operation() {
     assert!(server.count() < 100);
     let _ = stream::iter(Vec::<u8>::new()).next().await;
 }
+
+#[tokio::test]
+async fn a_stalled_response_times_out_and_is_retried() {
+    let server = MockServer::start(|_, i| if i == 0 { Reply::Hang } else { Reply::ok() }).await;
+    let oss = builder(&server.endpoint())
+        .read_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    oss.delete_object("examplebucket", "k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.count(), 2);
+
+    let always = MockServer::start(|_, _| Reply::Hang).await;
+    let oss = builder(&always.endpoint())
+        .read_timeout(Duration::from_millis(100))
+        .retry_policy(
+            oss::RetryPolicy::standard()
+                .with_max_attempts(2)
+                .with_base_delay(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let e = oss
+        .delete_object("examplebucket", "k")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Transport { timeout: true, .. }), "{e:?}");
+    assert_eq!(always.count(), 2);
+}
+
+#[tokio::test]
+async fn throttling_and_request_timeouts_are_retried() {
+    let server = MockServer::start(|_, i| match i {
+        0 => Reply::error(429, "Throttling", "slow down"),
+        1 => Reply::error(408, "RequestTimeout", "too slow"),
+        _ => Reply::ok(),
+    })
+    .await;
+    let oss = client(&server.endpoint());
+    oss.delete_object("examplebucket", "k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.count(), 3);
+}
