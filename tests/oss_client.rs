@@ -753,7 +753,17 @@ async fn presigned_urls_and_forms_hide_their_secrets_in_debug() {
         .unwrap()
         .1;
     assert!(!dbg.contains(sig.as_str()));
-    let _ = sts_credentials();
+    // Synchronous signing with credentials at hand gives the same kind of URL.
+    let sync = oss
+        .presign(
+            oss::PresignOperation::GetObject,
+            "examplebucket",
+            "src/a.txt",
+        )
+        .sign_with(&sts_credentials())
+        .unwrap();
+    assert!(sync.url().contains("x-oss-credential=STS.test-key-id"));
+    assert_eq!(sync.method(), &reqwest::Method::GET);
 }
 
 #[tokio::test]
