@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alioss::credentials::{Credentials, CredentialsError, ProvideCredentials};
-use alioss::oss::{self, crc64, signer, Body, Clock, CompletedPart, ObjectAcl, StorageClass};
+use alioss::credentials::{Credentials, CredentialsError, ManualClock, ProvideCredentials};
+use alioss::oss::{self, crc64, signer, Body, CompletedPart, ObjectAcl, StorageClass};
 use alioss::Error;
 use base64::Engine as _;
 use futures_util::{stream, StreamExt, TryStreamExt};
@@ -367,22 +367,12 @@ async fn a_twenty_minute_clock_skew_is_corrected_and_remembered() {
     assert_eq!(server.count(), 3);
 }
 
-/// A clock fixed at one instant.
-#[derive(Debug)]
-struct FixedClock(OffsetDateTime);
-
-impl Clock for FixedClock {
-    fn now(&self) -> OffsetDateTime {
-        self.0
-    }
-}
-
 #[tokio::test]
 async fn requests_are_signed_with_the_injected_clock() {
     let server = MockServer::start(|_, _| Reply::ok()).await;
     let t = OffsetDateTime::from_unix_timestamp(1_702_743_657).unwrap();
     let oss = builder(&server.endpoint())
-        .clock(FixedClock(t))
+        .clock(ManualClock::new(t))
         .build()
         .unwrap();
     oss.delete_object("examplebucket", "k")
