@@ -218,7 +218,6 @@ impl GetObjectRequest {
 }
 
 /// What GetObject answered: metadata now, the body as a stream.
-#[derive(Debug)]
 #[non_exhaustive]
 pub struct GetObjectOutput {
     /// The length of the body.
@@ -241,6 +240,22 @@ pub struct GetObjectOutput {
     pub crc64: Option<u64>,
     check_crc: Option<u64>,
     response: reqwest::Response,
+}
+
+impl std::fmt::Debug for GetObjectOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetObjectOutput")
+            .field("content_length", &self.content_length)
+            .field("content_type", &self.content_type)
+            .field("content_range", &self.content_range)
+            .field("etag", &self.etag)
+            .field("last_modified", &self.last_modified)
+            .field("version_id", &self.version_id)
+            .field("request_id", &self.request_id)
+            .field("metadata", &self.metadata)
+            .field("crc64", &self.crc64)
+            .finish_non_exhaustive()
+    }
 }
 
 impl GetObjectOutput {
