@@ -638,6 +638,20 @@ def main() -> int:
         r.case("refuse: AssumeRole signed with a wrong secret -> SignatureDoesNotMatch",
                lambda: sts_refused(lambda: emu.assume_role(
                    uploader_id, WRONG_SECRET, role_arn, "wrong"), "SignatureDoesNotMatch"))
+        r.case("refuse: AssumeRole with the root AccessKey -> NoPermission",
+               lambda: sts_refused(lambda: emu.assume_role(
+                   emu.root_id, emu.root_secret, role_arn, "root"), "NoPermission"))
+        r.case("refuse: AssumeRole DurationSeconds 3601 > the role's 3600 -> "
+               "InvalidParameter.DurationSeconds",
+               lambda: sts_refused(lambda: emu.assume_role(
+                   uploader_id, uploader_secret, role_arn, "long", duration=3601),
+                   "InvalidParameter.DurationSeconds"))
+        r.case("refuse: AssumeRole with a Policy that is not a policy -> "
+               "InvalidParameter.PolicyGrammar",
+               lambda: sts_refused(lambda: emu.assume_role(
+                   uploader_id, uploader_secret, role_arn, "badpolicy",
+                   policy='{"Version":"1","Statement":[{"Effect":"Maybe"}]}'),
+                   "InvalidParameter.PolicyGrammar"))
 
     # Refusals: the security token
     if writer is not None:
