@@ -408,7 +408,8 @@ async fn route(
     info: &RequestInfo,
 ) -> Result<Response<Body>, DropConnection> {
     let path = req.uri().path().to_owned();
-    if let Some(rest) = path.strip_prefix("/_emulator/") {
+    let vhost = virtual_host_bucket(state, &req);
+    if let (None, Some(rest)) = (&vhost, path.strip_prefix("/_emulator/")) {
         return Ok(crate::admin::handle(state, rest, req).await);
     }
     if header_bytes(&req) > MAX_HEADER_BYTES {
@@ -423,7 +424,6 @@ async fn route(
             req.method() == hyper::Method::HEAD,
         ));
     }
-    let vhost = virtual_host_bucket(state, &req);
     if vhost.is_none() && path == "/" {
         let raw_query = req.uri().query().unwrap_or("").to_owned();
         let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes())

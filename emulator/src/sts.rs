@@ -114,15 +114,16 @@ pub(crate) async fn handle(
         ));
     }
     let acs3 = header(call.headers, "authorization").is_some_and(|v| v.starts_with(ACS3_ALGORITHM));
-    let result = match action.as_str() {
-        "AssumeRole" => {
-            let owner = if acs3 {
-                authenticate_acs3(state, &call, info)
-            } else {
-                authenticate(state, call.method, &params, info)
-            };
-            owner.and_then(|o| assume_role(state, o, &params, info))
+    let authenticated = || {
+        if acs3 {
+            authenticate_acs3(state, &call, info)
+        } else {
+            authenticate(state, call.method, &params, info)
         }
+    };
+    let result = match action.as_str() {
+        "AssumeRole" => authenticated().and_then(|o| assume_role(state, o, &params, info)),
+        "GetCallerIdentity" => authenticated().map(|o| caller_identity(state, &o, info)),
         _ => Err(StsError::new(
             404,
             "InvalidAction.NotFound",
@@ -393,6 +394,40 @@ fn authenticate_acs3(
         ));
     }
     Ok(owner)
+}
+
+/// `GetCallerIdentity`: who signed the request.
+fn caller_identity(state: &State, owner: &KeyOwner, info: &RequestInfo) -> serde_json::Value {
+    let account = &state.iam.account_id;
+    match owner {
+        KeyOwner::Root => serde_json::json!({
+            "RequestId": info.request_id,
+            "AccountId": account,
+            "UserId": account,
+            "PrincipalId": account,
+            "IdentityType": "Account",
+            "Arn": format!("acs:ram::{account}:root"),
+        }),
+        KeyOwner::User(u) => serde_json::json!({
+            "RequestId": info.request_id,
+            "AccountId": account,
+            "UserId": u.user_id,
+            "PrincipalId": u.user_id,
+            "IdentityType": "RAMUser",
+            "Arn": format!("acs:ram::{account}:user/{}", u.name),
+        }),
+        KeyOwner::Session(s) => {
+            let role_name = s.role.arn.rsplit('/').next().unwrap_or(&s.role.name);
+            serde_json::json!({
+                "RequestId": info.request_id,
+                "AccountId": account,
+                "RoleId": s.role.role_id,
+                "PrincipalId": format!("{}:{}", s.role.role_id, s.session_name),
+                "IdentityType": "AssumedRoleUser",
+                "Arn": format!("acs:ram::{account}:assumed-role/{role_name}/{}", s.session_name),
+            })
+        }
+    }
 }
 
 fn assume_role(

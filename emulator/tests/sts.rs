@@ -393,3 +393,41 @@ async fn acs3_signed_assume_role_is_accepted_and_checked() {
     let resp = acs3_assume_role(&emu, demo::ROOT_KEY_ID, demo::ROOT_KEY_SECRET, "acs3-n3").await;
     expect_error(&emu, resp, 403, "NoPermission").await;
 }
+
+#[tokio::test]
+async fn get_caller_identity_names_the_signer() {
+    let emu = start().await;
+    for (creds, kind, arn_part) in [
+        (emu.root_credentials(), "Account", ":root".to_string()),
+        (uploader(&emu), "RAMUser", ":user/uploader".to_string()),
+    ] {
+        let mut p = alioss::sts::signer::common_params(
+            "GetCallerIdentity",
+            "2015-04-01",
+            &creds,
+            &nonce(),
+            emu.clock().now(),
+        );
+        p.sort();
+        let resp = sts_send(&emu, creds.access_key_secret(), "GET", p).await;
+        let v: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+        assert_eq!(v["IdentityType"], kind, "{v}");
+        assert!(v["Arn"].as_str().unwrap().ends_with(&arn_part));
+        assert_eq!(v["AccountId"], demo::ACCOUNT_ID);
+    }
+    let s = session(&emu, demo::ROLE_ARN, None).await;
+    let p = alioss::sts::signer::common_params(
+        "GetCallerIdentity",
+        "2015-04-01",
+        &s,
+        &nonce(),
+        emu.clock().now(),
+    );
+    let resp = sts_send(&emu, s.access_key_secret(), "POST", p).await;
+    let v: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert_eq!(v["IdentityType"], "AssumedRoleUser");
+    assert_eq!(
+        v["Arn"],
+        "acs:ram::1234567890123456:assumed-role/ramosstest/test-session"
+    );
+}

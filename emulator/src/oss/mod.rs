@@ -135,17 +135,52 @@ impl Op {
     }
 }
 
+/// Query parameters that authenticate a request (never sub-resources).
+const AUTH_PARAMS: &[&str] = &[
+    "x-oss-signature-version",
+    "x-oss-credential",
+    "x-oss-date",
+    "x-oss-expires",
+    "x-oss-signature",
+    "x-oss-additional-headers",
+    "x-oss-security-token",
+    "OSSAccessKeyId",
+    "Signature",
+    "Expires",
+    "security-token",
+];
+
+/// Parameters of the bucket-level operations served here.
+const BUCKET_PARAMS: &[&str] = &[
+    "prefix",
+    "delimiter",
+    "marker",
+    "max-keys",
+    "encoding-type",
+    "list-type",
+    "continuation-token",
+    "start-after",
+    "fetch-owner",
+    "uploads",
+    "key-marker",
+    "upload-id-marker",
+    "max-uploads",
+];
+
 fn classify(req: &OssRequest) -> Result<Op, OssError> {
     let unsupported = [
         "acl",
         "tagging",
         "symlink",
         "restore",
-        "objectMeta",
         "seal",
         "cors",
         "lifecycle",
         "policy",
+        "versions",
+        "versionId",
+        "x-oss-process",
+        "callback",
     ];
     if let Some((k, _)) = req
         .query
@@ -153,6 +188,15 @@ fn classify(req: &OssRequest) -> Result<Op, OssError> {
         .find(|(k, _)| unsupported.contains(&k.as_str()))
     {
         return Err(OssError::not_implemented(&format!("The ?{k} sub-resource")));
+    }
+    if req.key.is_none() {
+        if let Some((k, _)) = req.query.iter().find(|(k, _)| {
+            !BUCKET_PARAMS.contains(&k.as_str()) && !AUTH_PARAMS.contains(&k.as_str())
+        }) {
+            return Err(OssError::not_implemented(&format!(
+                "The bucket sub-resource ?{k}"
+            )));
+        }
     }
     let m = &req.method;
     if req.key.is_none() {
@@ -174,6 +218,7 @@ fn classify(req: &OssRequest) -> Result<Op, OssError> {
         Method::PUT => Ok(Op::PutObject),
         Method::GET if req.has_query("uploadId") => Ok(Op::ListParts),
         Method::GET => Ok(Op::GetObject),
+        // GetObjectMeta (`HEAD ?objectMeta`) is a HEAD with fewer headers; served as HeadObject.
         Method::HEAD => Ok(Op::HeadObject),
         Method::DELETE if req.has_query("uploadId") => Ok(Op::AbortMultipartUpload),
         Method::DELETE => Ok(Op::DeleteObject),

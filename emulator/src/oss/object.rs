@@ -484,6 +484,9 @@ pub(crate) async fn append_object(
         return Err(write_conflict(WriteConflict::Position(0)));
     }
     let got = receive_body(state, req).await?;
+    if position.saturating_add(got.blob.len()) > MAX_OBJECT_SIZE {
+        return Err(OssError::entity_too_large());
+    }
     let added_len = got.blob.len();
     let added_crc = got.crc64;
     let result = state
