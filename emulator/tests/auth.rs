@@ -470,3 +470,47 @@ async fn v1_signs_sub_resources_of_append_and_multipart() {
         .query("prefix", "v1 a+b");
     assert_eq!(send_v4(&emu, &root, r).await.status(), 200);
 }
+
+#[tokio::test]
+async fn presigned_urls_with_additional_headers_and_bad_expiry() {
+    let emu = start().await;
+    let root = emu.root_credentials();
+    let mut s =
+        alioss::oss::signer::SignableRequest::new("PUT", Some(demo::BUCKET), Some("ah-pre"));
+    s.set_header("x-custom", "v1");
+    alioss::oss::signer::V4Signer::new(demo::REGION)
+        .unwrap()
+        .with_additional_headers(["x-custom"])
+        .presign(&mut s, &root, emu.clock().now(), Duration::from_secs(60))
+        .unwrap();
+    let req = OssReq::put("ah-pre", b"");
+    let url = req.url(emu.endpoint(), &s.query);
+    assert!(url.contains("x-oss-additional-headers=x-custom"));
+    let ok = client()
+        .put(&url)
+        .header("x-custom", "v1")
+        .body("a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let bad = client()
+        .put(&url)
+        .header("x-custom", "v2")
+        .body("a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(bad).await.1, "SignatureDoesNotMatch");
+    let long = url.replace("x-oss-expires=60", "x-oss-expires=604801");
+    let (st, code, _) = error_code(
+        client()
+            .put(&long)
+            .header("x-custom", "v1")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((st, code.as_str()), (400, "InvalidArgument"));
+}
