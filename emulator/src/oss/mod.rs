@@ -275,16 +275,17 @@ pub(crate) async fn authorize(
         }
         return Err(OssError::anonymous());
     };
-    if let Principal::Root = principal {
-        let owner = state
-            .buckets
-            .get(bucket)
-            .and_then(|b| b.owner.clone())
-            .unwrap_or_else(|| state.config.account_id.clone());
-        if owner == state.config.account_id {
-            return Ok(());
-        }
+    // Identities of this account reach only this account's buckets (no bucket policies here).
+    let owner = state
+        .buckets
+        .get(bucket)
+        .and_then(|b| b.owner.clone())
+        .unwrap_or_else(|| state.config.account_id.clone());
+    if owner != state.config.account_id {
         return Err(OssError::denied_by_policy());
+    }
+    if let Principal::Root = principal {
+        return Ok(());
     }
     let res = resource(
         state,
