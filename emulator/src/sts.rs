@@ -132,7 +132,19 @@ pub(crate) async fn handle(
     };
     Ok(match result {
         Ok(body) => json_response(200, &body),
-        Err(e) => sts_error_response(&e, info),
+        Err(mut e) => {
+            // The string to sign quoted in SignatureDoesNotMatch never carries a token.
+            for t in [
+                param(&params, "SecurityToken"),
+                header(call.headers, "x-acs-security-token"),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                e = e.redact(t);
+            }
+            sts_error_response(&e, info)
+        }
     })
 }
 

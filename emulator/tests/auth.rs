@@ -514,3 +514,37 @@ async fn presigned_urls_with_additional_headers_and_bad_expiry() {
     .await;
     assert_eq!((st, code.as_str()), (400, "InvalidArgument"));
 }
+
+#[tokio::test]
+async fn error_bodies_never_echo_the_security_token() {
+    let emu = start().await;
+    let s = session(&emu, demo::READER_ROLE_ARN, None).await;
+    let token = s.security_token().unwrap().to_owned();
+    let wrong = Credentials::builder()
+        .access_key_id(s.access_key_id())
+        .access_key_secret("wrong-secret")
+        .security_token(&token)
+        .build()
+        .unwrap();
+    for resp in [
+        send_v4(&emu, &wrong, OssReq::get("k")).await,
+        send_v1(&emu, &wrong, OssReq::get("k")).await,
+        client()
+            .get(presign_v4(&emu, &wrong, &OssReq::get("k"), Duration::from_secs(60)).0)
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        let (_, code, body) = error_code(resp).await;
+        assert_eq!(code, "SignatureDoesNotMatch");
+        assert!(!body.contains(&token), "token echoed: {body}");
+        assert!(!body.contains(&alioss::oss::signer::uri_encode(&token)));
+    }
+    let (status, body) = assume_role(&emu, &wrong, demo::ROLE_ARN, &[]).await;
+    assert_eq!(status, 400);
+    let text = body.to_string();
+    assert!(!text.contains(&alioss::sts::signer::percent_encode(
+        &alioss::sts::signer::percent_encode(&token)
+    )));
+    assert!(!text.contains(&token));
+}
