@@ -350,13 +350,25 @@ async fn handle(
     Ok(resp)
 }
 
-/// Applies the pending fault for `operation`, if any: `Ok(Some(error))` to answer with an
-/// error, `Err` to drop the connection, `Ok(None)` to go on (after any delay).
+/// What an injected fault asks the handler to do instead of (or on top of) serving.
+#[derive(Debug)]
+pub(crate) enum Injected {
+    /// Answer with this status, code and message.
+    Fail(u16, String, String),
+    /// Serve, but cut the response body after this many bytes and drop the connection.
+    Truncate(u64),
+}
+
+/// Applies the pending fault for `operation`, if any: `Ok(Some(..))` for the handler to act on,
+/// `Err` to drop the connection now (after reading `after_bytes` of the request body),
+/// `Ok(None)` to go on (after any delay). With `truncate_response`, a drop fault cuts the
+/// response body instead (downloads).
 pub(crate) async fn apply_fault(
     state: &State,
     operation: &str,
     body: Option<&mut Incoming>,
-) -> Result<Option<(u16, String, String)>, DropConnection> {
+    truncate_response: bool,
+) -> Result<Option<Injected>, DropConnection> {
     match state.faults.take(operation) {
         None => Ok(None),
         Some(FaultKind::Delay(d)) => {
@@ -367,7 +379,10 @@ pub(crate) async fn apply_fault(
             status,
             code,
             message,
-        }) => Ok(Some((status, code, message))),
+        }) => Ok(Some(Injected::Fail(status, code, message))),
+        Some(FaultKind::DropConnection { after_bytes }) if truncate_response => {
+            Ok(Some(Injected::Truncate(after_bytes)))
+        }
         Some(FaultKind::DropConnection { after_bytes }) => {
             if let Some(body) = body {
                 crate::body::drain(body, after_bytes).await;
@@ -375,6 +390,40 @@ pub(crate) async fn apply_fault(
             Err(DropConnection)
         }
     }
+}
+
+/// Cuts a response body after `limit` bytes, then fails the stream so the connection drops.
+pub(crate) fn truncate_body(body: Body, limit: u64) -> Body {
+    use futures_util::StreamExt;
+    let stream = http_body_util::BodyStream::new(body);
+    let cut = stream
+        .scan(0u64, move |sent, frame| {
+            let out = if *sent >= limit {
+                None
+            } else {
+                Some(frame.map(|frame| match frame.into_data() {
+                    Ok(mut data) => {
+                        let room = limit - *sent;
+                        if data.len() as u64 > room {
+                            data.truncate(room as usize);
+                        }
+                        *sent += data.len() as u64;
+                        hyper::body::Frame::data(data)
+                    }
+                    Err(other) => other,
+                }))
+            };
+            std::future::ready(out)
+        })
+        .chain(futures_util::stream::once(async {
+            // Let hyper flush what was sent before the connection goes.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "connection dropped by an injected fault",
+            ))
+        }));
+    BodyExt::boxed(http_body_util::StreamBody::new(cut))
 }
 
 fn header_bytes(req: &Request<Incoming>) -> usize {

@@ -14,7 +14,8 @@ use crate::authz;
 use crate::errors::StsError;
 use crate::iam::{KeyOwner, Principal, Session};
 use crate::server::{
-    apply_fault, json_response, sts_error_response, Body, DropConnection, RequestInfo, State,
+    apply_fault, json_response, sts_error_response, Body, DropConnection, Injected, RequestInfo,
+    State,
 };
 
 /// Longest session policy accepted (characters).
@@ -107,7 +108,9 @@ pub(crate) async fn handle(
         .map(str::to_owned)
         .or(header_action)
         .unwrap_or_default();
-    if let Some((status, code, message)) = apply_fault(state, &action, None).await? {
+    if let Some(Injected::Fail(status, code, message)) =
+        apply_fault(state, &action, None, false).await?
+    {
         return Ok(sts_error_response(
             &StsError::new(status, &code, message),
             info,

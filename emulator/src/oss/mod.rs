@@ -18,7 +18,10 @@ use crate::authz::Conditions;
 use crate::config::BucketAcl;
 use crate::errors::OssError;
 use crate::iam::Principal;
-use crate::server::{apply_fault, oss_error_response, Body, DropConnection, RequestInfo, State};
+use crate::server::{
+    apply_fault, oss_error_response, truncate_body, Body, DropConnection, Injected, RequestInfo,
+    State,
+};
 
 /// Largest object (and part) OSS accepts: 5 GiB.
 pub(crate) const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
@@ -393,15 +396,21 @@ pub(crate) async fn handle(
         Ok(op) => op,
         Err(e) => return Ok(oss_error_response(&e, info, head)),
     };
-    if let Some((status, code, message)) =
-        apply_fault(state, op.name(), Some(&mut oreq.body)).await?
-    {
-        let e = OssError::new(status, &code, message, "0000-00000000");
-        return Ok(oss_error_response(&e, info, head));
+    let mut truncate = None;
+    match apply_fault(state, op.name(), Some(&mut oreq.body), op == Op::GetObject).await? {
+        Some(Injected::Fail(status, code, message)) => {
+            let e = OssError::new(status, &code, message, "0000-00000000");
+            return Ok(oss_error_response(&e, info, head));
+        }
+        Some(Injected::Truncate(limit)) => truncate = Some(limit),
+        None => {}
     }
     let result = run(state, op, oreq, info).await;
     Ok(match result {
-        Ok(r) => r,
+        Ok(r) => match truncate {
+            Some(limit) => r.map(|b| truncate_body(b, limit)),
+            None => r,
+        },
         Err(e) => oss_error_response(&e, info, head),
     })
 }
