@@ -369,12 +369,12 @@ pub(crate) async fn apply_fault(
     body: Option<&mut Incoming>,
     truncate_response: bool,
 ) -> Result<Option<Injected>, DropConnection> {
-    match state.faults.take(operation) {
-        None => Ok(None),
-        Some(FaultKind::Delay(d)) => {
-            tokio::time::sleep(d).await;
-            Ok(None)
-        }
+    let (delay, action) = state.faults.take(operation);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    match action {
+        None | Some(FaultKind::Delay(_)) => Ok(None),
         Some(FaultKind::Fail {
             status,
             code,
