@@ -89,20 +89,6 @@ impl ManualClock {
     }
 }
 
-/// The OSS client reads time through [`crate::oss::Clock`]: a [`Clock`] (or a [`ManualClock`])
-/// can drive it, so STS, the credentials cache and OSS signing share one notion of "now".
-impl crate::oss::Clock for Clock {
-    fn now(&self) -> OffsetDateTime {
-        Clock::now(self)
-    }
-}
-
-impl crate::oss::Clock for ManualClock {
-    fn now(&self) -> OffsetDateTime {
-        ManualClock::now(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,10 +100,11 @@ mod tests {
         let clock = manual.clock();
         manual.advance(Duration::from_secs(5));
         assert_eq!(clock.now(), t0 + Duration::from_secs(5));
-        let oss_clock: &dyn crate::oss::Clock = &clock;
-        assert_eq!(oss_clock.now(), t0 + Duration::from_secs(5));
+        let converted: Clock = manual.clone().into();
+        assert_eq!(converted.now(), t0 + Duration::from_secs(5));
         manual.set(t0);
-        assert_eq!(crate::oss::Clock::now(&manual), t0);
+        assert_eq!(manual.now(), t0);
+        assert_eq!(clock.now(), t0);
         assert!(Clock::system().now() > t0 - Duration::from_secs(86_400 * 365 * 10));
     }
 }
