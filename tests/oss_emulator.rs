@@ -1008,3 +1008,100 @@ async fn requests_without_credentials_for_the_bucket_are_refused_with_hints() {
     assert_eq!(e.code(), Some("NoSuchBucket"));
     assert!(matches!(e, Error::Service(_)));
 }
+
+fn v1_client(emu: &EmulatorHandle, creds: Credentials) -> Client {
+    Client::builder()
+        .endpoint(emu.endpoint())
+        .signature_version(oss::SignatureVersion::V1)
+        .credentials(StaticCredentialsProvider::new(creds))
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn v1_presigned_urls_and_forms_work_from_plain_reqwest() {
+    let emu = start().await;
+    let creds = assume_role(&emu, "RamOssReader", None, 3600).await;
+    let oss = v1_client(&emu, creds);
+    let http = reqwest::Client::new();
+    let put = oss
+        .presign_put(BUCKET, "v1/presigned.txt", Duration::from_secs(300))
+        .await
+        .unwrap();
+    assert!(put.url().contains("OSSAccessKeyId=STS."));
+    assert!(put.url().contains("security-token="));
+    let resp = http.put(put.url()).body("v1 body").send().await.unwrap();
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+    let get = oss
+        .presign_get(BUCKET, "v1/presigned.txt", Duration::from_secs(300))
+        .await
+        .unwrap();
+    assert_eq!(
+        http.get(get.url())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "v1 body"
+    );
+
+    let form = oss
+        .post_object_form(BUCKET)
+        .key("v1/form.txt")
+        .content_length_range(0, 100)
+        .send()
+        .await
+        .unwrap();
+    assert!(form.fields().iter().any(|(k, _)| k == "Signature"));
+    let (ct, body) = multipart_form(form.fields(), b"v1 form");
+    let resp = http
+        .post(form.url())
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+    let got = oss
+        .get_object(BUCKET, "v1/form.txt")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&got[..], b"v1 form");
+}
+
+#[tokio::test]
+async fn a_ram_user_without_oss_rights_is_told_the_policy_lacks_the_action() {
+    let emu = start().await;
+    let uploader = client_with(&emu, emu.user_credentials("uploader").unwrap());
+    let e = uploader
+        .put_object(BUCKET, "src/x")
+        .body("x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("AccessDenied"));
+    assert!(e.hint().unwrap().contains("policy"), "{e}");
+    // The reader role may read and list but not initiate uploads outside its grant.
+    let reader = client_with(&emu, assume_role(&emu, "RamOssReader", None, 3600).await);
+    reader
+        .put_object(BUCKET, "r/x")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    reader.get_object(BUCKET, "r/x").send().await.unwrap();
+    let parts = reader
+        .list_objects_v2(BUCKET)
+        .prefix("r/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(parts.objects.len(), 1);
+}
