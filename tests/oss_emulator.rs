@@ -802,6 +802,26 @@ async fn presigned_multipart_urls_work_from_plain_reqwest() {
     let resp = http.put(url.url()).body("part one").send().await.unwrap();
     assert!(resp.status().is_success());
     let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
+    let list = oss
+        .presign(
+            PresignOperation::ListParts {
+                upload_id: up.upload_id.clone(),
+            },
+            BUCKET,
+            "mp/presigned.bin",
+        )
+        .send()
+        .await
+        .unwrap();
+    let xml = http
+        .get(list.url())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(xml.contains("<PartNumber>1</PartNumber>"), "{xml}");
     let done = oss
         .complete_multipart_upload(BUCKET, "mp/presigned.bin", &up.upload_id)
         .parts([CompletedPart::new(1, etag)])
@@ -1104,4 +1124,33 @@ async fn a_ram_user_without_oss_rights_is_told_the_policy_lacks_the_action() {
         .await
         .unwrap();
     assert_eq!(parts.objects.len(), 1);
+}
+
+#[tokio::test]
+async fn presigned_appends_work_from_plain_reqwest() {
+    let emu = start().await;
+    let oss = admin(&emu);
+    let http = reqwest::Client::new();
+    for (position, chunk) in [(0u64, "abc"), (3, "defg")] {
+        let url = oss
+            .presign(
+                PresignOperation::AppendObject { position },
+                BUCKET,
+                "logs/presigned.log",
+            )
+            .send()
+            .await
+            .unwrap();
+        let resp = http.post(url.url()).body(chunk).send().await.unwrap();
+        assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+    }
+    let got = oss
+        .get_object(BUCKET, "logs/presigned.log")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&got[..], b"abcdefg");
 }
