@@ -397,6 +397,16 @@ async fn multipart_upload_with_explicit_parts_and_combined_crc() {
     std::fs::write(&file, [p1.clone(), p2.clone(), p3.clone()].concat()).unwrap();
     let mut parts = Vec::new();
     let mut offset = 0u64;
+    // The first try of part 1 loses its connection after 60 KiB and Complete first meets a 500:
+    // both are retried (the part re-read from its file range) and the CRCs still match.
+    emu.faults()
+        .push(Fault::drop_connection_after(60 * 1024).operation("UploadPart"));
+    emu.faults().push(
+        Fault::fail_next(1)
+            .operation("CompleteMultipartUpload")
+            .status(500)
+            .code("InternalError"),
+    );
     for (n, p) in [&p1, &p2, &p3].into_iter().enumerate() {
         let body = Body::from_file_range(&file, offset, p.len() as u64)
             .await
