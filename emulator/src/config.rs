@@ -392,6 +392,19 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_shows_a_secret() {
+        let text = format!("{:?}", EmulatorConfig::demo());
+        for secret in [
+            demo::ROOT_KEY_SECRET,
+            demo::USER_KEY_SECRET,
+            demo::ADMIN_KEY_SECRET,
+        ] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(text.contains(demo::USER_KEY_ID));
+    }
+
+    #[test]
     fn role_duration_out_of_range_is_refused() {
         let mut cfg = EmulatorConfig::demo();
         cfg.roles[0].max_session_duration = 100;

@@ -55,6 +55,8 @@ pub(crate) struct RequestInfo {
     pub(crate) request_id: String,
     pub(crate) now: OffsetDateTime,
     pub(crate) peer: Option<SocketAddr>,
+    /// The `Host` the client addressed (shown as `HostId` in errors).
+    pub(crate) host: String,
 }
 
 impl RequestInfo {
@@ -336,6 +338,12 @@ async fn handle(
         request_id: new_request_id(),
         now: state.clock.now(),
         peer: Some(peer),
+        host: req
+            .headers()
+            .get(hyper::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("localhost")
+            .to_owned(),
     };
     let mut resp = route(&state, req, &info).await?;
     let headers = resp.headers_mut();
@@ -526,7 +534,7 @@ async fn route(
 
 /// Renders an OSS error.
 pub(crate) fn oss_error_response(err: &OssError, info: &RequestInfo, head: bool) -> Response<Body> {
-    let xml = err.to_xml(&info.request_id, "localhost");
+    let xml = err.to_xml(&info.request_id, &info.host);
     let mut b = Response::builder()
         .status(err.status)
         .header("x-oss-ec", err.ec.as_str());
