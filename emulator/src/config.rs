@@ -283,7 +283,9 @@ impl EmulatorConfig {
                 "must be a non-empty string of digits",
             ));
         }
-        if self.root.access_key_id.is_empty() || self.root.access_key_secret.is_empty() {
+        if self.root.access_key_id.trim().is_empty()
+            || self.root.access_key_secret.trim().is_empty()
+        {
             return Err(cfg_err(
                 "root",
                 "needs a non-empty access_key_id and access_key_secret",
@@ -294,7 +296,7 @@ impl EmulatorConfig {
             if u.name.is_empty() {
                 return Err(cfg_err(format!("users[{i}].name"), "must not be empty"));
             }
-            if u.access_key_id.is_empty() || u.access_key_secret.is_empty() {
+            if u.access_key_id.trim().is_empty() || u.access_key_secret.trim().is_empty() {
                 return Err(cfg_err(
                     format!("users[{i}]"),
                     "needs a non-empty access_key_id and access_key_secret",
