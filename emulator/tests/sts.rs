@@ -431,3 +431,63 @@ async fn get_caller_identity_names_the_signer() {
         "acs:ram::1234567890123456:assumed-role/ramosstest/test-session"
     );
 }
+
+#[tokio::test]
+async fn the_role_trust_list_is_enforced() {
+    let mut cfg = alioss_emulator::EmulatorConfig::demo();
+    cfg.roles[0].trusted_users = vec![demo::ADMIN_NAME.to_string()];
+    let emu = alioss_emulator::Emulator::start(cfg).await.unwrap();
+    let (status, body) = assume_role(&emu, &uploader(&emu), demo::ROLE_ARN, &[]).await;
+    assert_eq!(
+        (status, body["Code"].as_str().unwrap()),
+        (403, "NoPermission")
+    );
+    let (status, _) = assume_role(&emu, &admin(&emu), demo::ROLE_ARN, &[]).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn sts_credentials_with_a_wrong_or_expired_token_are_refused_by_sts() {
+    let emu = start().await;
+    let s = session(&emu, demo::ROLE_ARN, None).await;
+    let other = session(&emu, demo::ROLE_ARN, None).await;
+    let mixed = alioss::Credentials::builder()
+        .access_key_id(s.access_key_id())
+        .access_key_secret(s.access_key_secret())
+        .security_token(other.security_token().unwrap())
+        .build()
+        .unwrap();
+    let (status, body) = assume_role(&emu, &mixed, demo::ROLE_ARN, &[]).await;
+    assert_eq!(
+        (status, body["Code"].as_str().unwrap()),
+        (400, "InvalidSecurityToken.MismatchWithAccessKey")
+    );
+    emu.clock().advance(std::time::Duration::from_secs(901));
+    let (status, body) = assume_role(&emu, &s, demo::ROLE_ARN, &[]).await;
+    assert_eq!(
+        (status, body["Code"].as_str().unwrap()),
+        (400, "InvalidSecurityToken.Expired")
+    );
+    // Valid, unexpired STS credentials still may not chain into a role.
+    let fresh = session(&emu, demo::ROLE_ARN, None).await;
+    let (status, body) = assume_role(&emu, &fresh, demo::ROLE_ARN, &[]).await;
+    assert_eq!(
+        (status, body["Code"].as_str().unwrap()),
+        (403, "NoPermission")
+    );
+}
+
+#[tokio::test]
+async fn unknown_actions_are_not_found() {
+    let emu = start().await;
+    let creds = uploader(&emu);
+    let p = alioss::sts::signer::common_params(
+        "AssumeRoleWithSAML",
+        "2015-04-01",
+        &creds,
+        &nonce(),
+        emu.clock().now(),
+    );
+    let resp = sts_send(&emu, creds.access_key_secret(), "POST", p).await;
+    expect_error(&emu, resp, 404, "InvalidAction.NotFound").await;
+}
