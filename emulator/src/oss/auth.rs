@@ -117,7 +117,7 @@ fn expired(expires_text: &str, info: &RequestInfo) -> OssError {
 
 /// Checks the security token of temporary credentials (before the signature, as OSS does, so an
 /// expired session is reported as such whatever the client's clock says).
-fn check_token(
+pub(crate) fn check_token(
     owner: &KeyOwner,
     token: Option<&str>,
     ak: &str,
