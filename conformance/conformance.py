@@ -154,9 +154,14 @@ def oss_client(
     signature_version: str = "v4",
     signing_time: Optional[datetime.datetime] = None,
     signer: Any = None,
+    virtual_host: bool = False,
 ) -> oss.Client:
     """An official OSS client. `signing_time` pins the client's clock (the SDK signs with a
-    caller-supplied `x-oss-date`), modelling a client whose clock agrees with the server's."""
+    caller-supplied `x-oss-date`), modelling a client whose clock agrees with the server's.
+
+    `virtual_host`: the SDK addresses `examplebucket.oss-cn-hangzhou.localhost:PORT` (virtual-hosted
+    style, as for a real OSS endpoint) and reaches the emulator as its HTTP proxy, so the request
+    line is in absolute form and the Host header names the bucket."""
     headers = None
     if signing_time is not None:
         headers = {"x-oss-date": email.utils.format_datetime(signing_time, usegmt=True)}
@@ -166,6 +171,12 @@ def oss_client(
     cfg.endpoint = endpoint
     cfg.signature_version = signature_version
     cfg.use_path_style = True  # the SDK also forces it for an IP endpoint
+    if virtual_host:
+        port = endpoint.rsplit(":", 1)[1]
+        cfg.endpoint = f"http://oss-{REGION}.localhost:{port}"
+        cfg.use_path_style = False
+        # requests' proxy keys are schemes; the SDK's string form ("http://") is not matched.
+        cfg.proxy_host = {"http": endpoint}
     cfg.retry_max_attempts = 1  # a conformance run wants the first answer, not a retried one
     cfg.connect_timeout = 5
     cfg.readwrite_timeout = 30
@@ -529,6 +540,12 @@ def main() -> int:
     presign_get_case(r, "root-v1", root_v1, root)
     presign_put_case(r, "root-v1", root_v1, root)
 
+    # virtual-hosted addressing (Host: examplebucket.oss-cn-hangzhou.localhost:PORT)
+    for version in ("v4", "v1"):
+        vhost = oss_client(ep, emu.root_id, emu.root_secret, signature_version=version,
+                           virtual_host=True)
+        put_get_cases(r, f"root-{version} virtual-hosted", vhost, root)
+
     # (b) STS credentials from the emulator's AssumeRole, through the official STS SDK
     role_arn = emu.role_arn("RamOssTest", DEMO_ROLE_ARN)
     reader_arn = emu.role_arn("RamOssReader", DEMO_READER_ROLE_ARN)
@@ -621,6 +638,20 @@ def main() -> int:
         r.case("refuse: AssumeRole signed with a wrong secret -> SignatureDoesNotMatch",
                lambda: sts_refused(lambda: emu.assume_role(
                    uploader_id, WRONG_SECRET, role_arn, "wrong"), "SignatureDoesNotMatch"))
+        r.case("refuse: AssumeRole with the root AccessKey -> NoPermission",
+               lambda: sts_refused(lambda: emu.assume_role(
+                   emu.root_id, emu.root_secret, role_arn, "root"), "NoPermission"))
+        r.case("refuse: AssumeRole DurationSeconds 3601 > the role's 3600 -> "
+               "InvalidParameter.DurationSeconds",
+               lambda: sts_refused(lambda: emu.assume_role(
+                   uploader_id, uploader_secret, role_arn, "long", duration=3601),
+                   "InvalidParameter.DurationSeconds"))
+        r.case("refuse: AssumeRole with a Policy that is not a policy -> "
+               "InvalidParameter.PolicyGrammar",
+               lambda: sts_refused(lambda: emu.assume_role(
+                   uploader_id, uploader_secret, role_arn, "badpolicy",
+                   policy='{"Version":"1","Statement":[{"Effect":"Maybe"}]}'),
+                   "InvalidParameter.PolicyGrammar"))
 
     # Refusals: the security token
     if writer is not None:

@@ -97,7 +97,10 @@ say "emulator running (pid $emu_pid)"
 
 # --- 3. the conformance cases --------------------------------------------------------------------
 status=0
-timeout 300 "$venv/bin/python" "$here/conformance.py" --ready-file "$work/ready.json" || status=$?
+# Only 127.0.0.1 is spoken to: a proxy from the environment must not step in.
+env -u http_proxy -u HTTP_PROXY -u https_proxy -u HTTPS_PROXY -u all_proxy -u ALL_PROXY \
+  timeout 300 "$venv/bin/python" "$here/conformance.py" --ready-file "$work/ready.json" ||
+  status=$?
 if [ "$status" -ne 0 ]; then
   say "FAILED (exit $status); last lines of the emulator's stderr:" >&2
   tail -n 20 "$work/stderr" >&2 || true

@@ -38,7 +38,6 @@ use alioss::oss::{self, crc64, Body, CompletedPart, StorageClass};
 use alioss::sts::policy::{actions, evaluate_effective, oss_object, Policy, RequestContext};
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle};
-use time::OffsetDateTime;
 
 /// What every step returns on failure.
 type BoxError = Box<dyn Error + Send + Sync>;
@@ -67,13 +66,8 @@ pub async fn run() -> Result<(), BoxError> {
 
 /// An OSS clock that reads the emulator's clock, so that moving the emulator forward moves the
 /// clients with it (as if time had really passed).
-#[derive(Debug, Clone)]
-struct EmulatorTime(alioss_emulator::Clock);
-
-impl oss::Clock for EmulatorTime {
-    fn now(&self) -> OffsetDateTime {
-        self.0.now()
-    }
+fn emulator_time(clock: alioss_emulator::Clock) -> alioss::credentials::Clock {
+    alioss::credentials::Clock::from_fn(move || clock.now())
 }
 
 /// Fails with `what` unless `ok`.
@@ -107,7 +101,7 @@ fn oss_client(
         .region(REGION)
         .endpoint(emu.endpoint())
         .path_style(true)
-        .clock(EmulatorTime(emu.clock().clone()))
+        .clock(emulator_time(emu.clock().clone()))
         .credentials(provider)
         .build()?)
 }

@@ -451,3 +451,29 @@ async fn chain_reaches_oidc_and_the_credentials_uri_and_skips_an_absent_metadata
     );
     assert_eq!(c.chain().chosen_provider(), Some("credentials-uri"));
 }
+
+#[tokio::test]
+async fn debug_of_profile_providers_and_chain_redacts_secrets() {
+    let home = tempfile::tempdir().unwrap();
+    write(home.path(), ".aliyun/config.json", CLI);
+    write(home.path(), ".alibabacloud/credentials", INI);
+    let cli = cli_provider(home.path(), &[("ALIBABA_CLOUD_PROFILE", "sts")]).build();
+    cli.provide_credentials().await.unwrap();
+    let ini = ini_provider(home.path(), &[]).build();
+    ini.provide_credentials().await.unwrap();
+    let c = chain(home.path(), &[]);
+    c.provide_credentials().await.unwrap();
+    let d = format!("{cli:?} {ini:?} {c:?}");
+    for secret in [
+        "cli-sts-secret",
+        "cli-sts-token",
+        "ini-default-secret",
+        "cli-ak-secret",
+    ] {
+        assert!(!d.contains(secret), "{secret} in {d}");
+    }
+    assert!(d.contains("STS.cli") && d.contains("ini-default-id"), "{d}");
+    let b = alioss::credentials::UrlCredentialsProvider::builder("http://127.0.0.1:1/sts")
+        .bearer_token("bearer-secret");
+    assert!(!format!("{b:?}").contains("bearer-secret"));
+}

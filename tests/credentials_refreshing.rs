@@ -359,3 +359,80 @@ async fn credentials_that_arrive_expired_are_an_error_and_window_is_configurable
     );
     assert!(!format!("{provider:?}").contains("test-secret"));
 }
+
+#[tokio::test]
+async fn a_panicking_fetcher_is_an_error_not_a_wedge() {
+    let clock = ManualClock::new(t0());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (c2, ck) = (calls.clone(), clock.clone());
+    let provider = RefreshingCredentialsProvider::builder(move || {
+        let n = c2.fetch_add(1, Ordering::SeqCst);
+        let now = ck.now();
+        async move {
+            if n == 0 {
+                panic!("fetcher bug");
+            }
+            Ok(creds(n, now + HOUR))
+        }
+    })
+    .clock(clock.clock())
+    .build();
+    let e = provider.provide_credentials().await.unwrap_err();
+    assert!(e.to_string().contains("panicked"), "{e}");
+    assert!(!provider.is_refreshing());
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(
+        provider
+            .provide_credentials()
+            .await
+            .unwrap()
+            .access_key_id(),
+        "STS.gen-1"
+    );
+}
+
+#[test]
+fn a_fetch_cancelled_by_its_runtime_shutting_down_does_not_wedge_the_next_runtime() {
+    let clock = ManualClock::new(t0());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (c2, ck) = (calls.clone(), clock.clone());
+    let provider = Arc::new(
+        RefreshingCredentialsProvider::builder(move || {
+            let n = c2.fetch_add(1, Ordering::SeqCst);
+            let now = ck.now();
+            async move {
+                if n == 0 {
+                    std::future::pending::<()>().await;
+                }
+                Ok(creds(n, now + HOUR))
+            }
+        })
+        .clock(clock.clock())
+        .build(),
+    );
+    let first = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (p, c3) = (provider.clone(), calls.clone());
+    first.block_on(async move {
+        // Start the (hanging) fetch, wait until it is running, then give up on it.
+        let attempt = p.provide_credentials();
+        tokio::pin!(attempt);
+        while c3.load(Ordering::SeqCst) == 0 {
+            tokio::select! {
+                biased;
+                _ = &mut attempt => panic!("the first fetch hangs"),
+                _ = tokio::task::yield_now() => {}
+            }
+        }
+    });
+    drop(first); // cancels the fetch task
+    let second = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let c = second.block_on(provider.provide_credentials()).unwrap();
+    assert_eq!(c.access_key_id(), "STS.gen-1");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alioss::credentials::{Credentials, CredentialsError, ProvideCredentials};
-use alioss::oss::{self, crc64, signer, Body, Clock, CompletedPart, ObjectAcl, StorageClass};
+use alioss::credentials::{Credentials, CredentialsError, ManualClock, ProvideCredentials};
+use alioss::oss::{self, crc64, signer, Body, CompletedPart, ObjectAcl, StorageClass};
 use alioss::Error;
 use base64::Engine as _;
 use futures_util::{stream, StreamExt, TryStreamExt};
@@ -367,22 +367,12 @@ async fn a_twenty_minute_clock_skew_is_corrected_and_remembered() {
     assert_eq!(server.count(), 3);
 }
 
-/// A clock fixed at one instant.
-#[derive(Debug)]
-struct FixedClock(OffsetDateTime);
-
-impl Clock for FixedClock {
-    fn now(&self) -> OffsetDateTime {
-        self.0
-    }
-}
-
 #[tokio::test]
 async fn requests_are_signed_with_the_injected_clock() {
     let server = MockServer::start(|_, _| Reply::ok()).await;
     let t = OffsetDateTime::from_unix_timestamp(1_702_743_657).unwrap();
     let oss = builder(&server.endpoint())
-        .clock(FixedClock(t))
+        .clock(ManualClock::new(t))
         .build()
         .unwrap();
     oss.delete_object("examplebucket", "k")
@@ -753,7 +743,17 @@ async fn presigned_urls_and_forms_hide_their_secrets_in_debug() {
         .unwrap()
         .1;
     assert!(!dbg.contains(sig.as_str()));
-    let _ = sts_credentials();
+    // Synchronous signing with credentials at hand gives the same kind of URL.
+    let sync = oss
+        .presign(
+            oss::PresignOperation::GetObject,
+            "examplebucket",
+            "src/a.txt",
+        )
+        .sign_with(&sts_credentials())
+        .unwrap();
+    assert!(sync.url().contains("x-oss-credential=STS.test-key-id"));
+    assert_eq!(sync.method(), &reqwest::Method::GET);
 }
 
 #[tokio::test]
@@ -776,4 +776,52 @@ async fn operation_timeout_bounds_the_whole_operation() {
     assert!(matches!(e, Error::Transport { timeout: true, .. }), "{e:?}");
     assert!(server.count() < 100);
     let _ = stream::iter(Vec::<u8>::new()).next().await;
+}
+
+#[tokio::test]
+async fn a_stalled_response_times_out_and_is_retried() {
+    let server = MockServer::start(|_, i| if i == 0 { Reply::Hang } else { Reply::ok() }).await;
+    let oss = builder(&server.endpoint())
+        .read_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    oss.delete_object("examplebucket", "k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.count(), 2);
+
+    let always = MockServer::start(|_, _| Reply::Hang).await;
+    let oss = builder(&always.endpoint())
+        .read_timeout(Duration::from_millis(100))
+        .retry_policy(
+            oss::RetryPolicy::standard()
+                .with_max_attempts(2)
+                .with_base_delay(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let e = oss
+        .delete_object("examplebucket", "k")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Transport { timeout: true, .. }), "{e:?}");
+    assert_eq!(always.count(), 2);
+}
+
+#[tokio::test]
+async fn throttling_and_request_timeouts_are_retried() {
+    let server = MockServer::start(|_, i| match i {
+        0 => Reply::error(429, "Throttling", "slow down"),
+        1 => Reply::error(408, "RequestTimeout", "too slow"),
+        _ => Reply::ok(),
+    })
+    .await;
+    let oss = client(&server.endpoint());
+    oss.delete_object("examplebucket", "k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.count(), 3);
 }

@@ -30,7 +30,10 @@ fn request() -> AssumeRoleRequest {
 }
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy::new(3, Duration::from_millis(1), Duration::from_millis(2))
+    RetryPolicy::standard()
+        .with_max_attempts(3)
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(2))
 }
 
 #[tokio::test]
@@ -313,11 +316,12 @@ async fn non_json_error_bodies_do_not_panic_and_never_leak_signature_or_token() 
     let client = StsClient::builder()
         .endpoint(&sts.endpoint)
         .credentials(user_credentials())
-        .retry_policy(RetryPolicy::new(
-            2,
-            Duration::from_millis(1),
-            Duration::from_millis(1),
-        ))
+        .retry_policy(
+            RetryPolicy::standard()
+                .with_max_attempts(2)
+                .with_base_delay(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(1)),
+        )
         .build()
         .unwrap();
     let err = client.assume_role(request()).await.unwrap_err();

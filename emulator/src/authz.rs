@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use alioss::sts::policy::{condition_keys, evaluate_effective, Policy, RequestContext};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A RAM policy document, kept as compact JSON text.
@@ -56,192 +57,84 @@ impl<'de> Deserialize<'de> for PolicyDocument {
     }
 }
 
-/// A policy ready for evaluation.
+/// A policy ready for evaluation (parsed by `alioss::sts::policy`).
 #[derive(Debug, Clone)]
-pub(crate) struct CompiledPolicy {
-    statements: Vec<Statement>,
-}
+pub(crate) struct CompiledPolicy(Policy);
 
-#[derive(Debug, Clone)]
-struct Statement {
-    allow: bool,
-    actions: Vec<String>,
-    not_actions: Vec<String>,
-    resources: Vec<String>,
-}
-
-/// The extra facts a request carries, for policy conditions.
+/// The facts a request carries for policy conditions (`acs:SourceIp`, `acs:CurrentTime`,
+/// `acs:SecureTransport`, `oss:Prefix`, …).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Conditions {
     pub(crate) pairs: Vec<(String, String)>,
 }
 
-fn string_list(v: Option<&serde_json::Value>, field: &str) -> Result<Vec<String>, String> {
-    match v {
-        None => Ok(Vec::new()),
-        Some(serde_json::Value::String(s)) => Ok(vec![s.clone()]),
-        Some(serde_json::Value::Array(items)) => items
-            .iter()
-            .map(|i| {
-                i.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("{field} must hold strings"))
-            })
-            .collect(),
-        Some(_) => Err(format!("{field} must be a string or an array of strings")),
+impl Conditions {
+    /// The facts every request has: caller address, server time, plain HTTP.
+    pub(crate) fn for_request(
+        source_ip: Option<std::net::IpAddr>,
+        now: time::OffsetDateTime,
+    ) -> Self {
+        let mut pairs = vec![
+            (
+                condition_keys::CURRENT_TIME.to_owned(),
+                now.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+            ),
+            (
+                condition_keys::SECURE_TRANSPORT.to_owned(),
+                "false".to_owned(),
+            ),
+        ];
+        if let Some(ip) = source_ip {
+            pairs.push((condition_keys::SOURCE_IP.to_owned(), ip.to_string()));
+        }
+        Self { pairs }
+    }
+
+    /// Adds a fact.
+    pub(crate) fn with(mut self, key: &str, value: &str) -> Self {
+        self.pairs.push((key.to_owned(), value.to_owned()));
+        self
     }
 }
 
-/// Parses a policy document into its evaluable form.
+/// Parses a policy document strictly (as STS checks a session policy's grammar).
 pub(crate) fn compile(json: &str) -> Result<CompiledPolicy, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| format!("not valid JSON: {e}"))?;
-    let obj = value.as_object().ok_or("a policy must be a JSON object")?;
-    match obj.get("Version").and_then(|v| v.as_str()) {
-        Some("1") => {}
-        _ => return Err("Version must be \"1\"".into()),
-    }
-    let stmts = match obj.get("Statement") {
-        Some(serde_json::Value::Array(a)) => a.clone(),
-        Some(o @ serde_json::Value::Object(_)) => vec![o.clone()],
-        _ => return Err("Statement must be an array of statements".into()),
-    };
-    let mut statements = Vec::new();
-    for s in &stmts {
-        let s = s.as_object().ok_or("each Statement must be an object")?;
-        let allow = match s.get("Effect").and_then(|v| v.as_str()) {
-            Some("Allow") => true,
-            Some("Deny") => false,
-            _ => return Err("Effect must be Allow or Deny".into()),
-        };
-        let actions = string_list(s.get("Action"), "Action")?;
-        let not_actions = string_list(s.get("NotAction"), "NotAction")?;
-        if actions.is_empty() == not_actions.is_empty() {
-            return Err("a Statement needs exactly one of Action and NotAction".into());
-        }
-        let resources = string_list(s.get("Resource"), "Resource")?;
-        if resources.is_empty() {
-            return Err("a Statement needs a Resource".into());
-        }
-        statements.push(Statement {
-            allow,
-            actions,
-            not_actions,
-            resources,
-        });
-    }
-    Ok(CompiledPolicy { statements })
+    let policy = Policy::from_json(json).map_err(|e| e.to_string())?;
+    policy.check_known_operators().map_err(|e| e.to_string())?;
+    Ok(CompiledPolicy(policy))
 }
 
-fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = if ignore_case {
-        (
-            pattern.to_lowercase().chars().collect(),
-            text.to_lowercase().chars().collect(),
-        )
-    } else {
-        (pattern.chars().collect(), text.chars().collect())
-    };
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let (mut star, mut mark) = (None, 0usize);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    Allow,
-    Deny,
-    NoMatch,
-}
-
-fn verdict(policies: &[&CompiledPolicy], action: &str, resource: &str) -> Verdict {
-    let mut allowed = false;
-    for p in policies {
-        for s in &p.statements {
-            let action_hit = if s.actions.is_empty() {
-                !s.not_actions
-                    .iter()
-                    .any(|a| wildcard_match(a, action, true))
-            } else {
-                s.actions.iter().any(|a| wildcard_match(a, action, true))
-            };
-            if !action_hit
-                || !s
-                    .resources
-                    .iter()
-                    .any(|r| wildcard_match(r, resource, false))
-            {
-                continue;
-            }
-            if !s.allow {
-                return Verdict::Deny;
-            }
-            allowed = true;
-        }
-    }
-    if allowed {
-        Verdict::Allow
-    } else {
-        Verdict::NoMatch
-    }
-}
-
-/// Whether the identity policies (and, for STS sessions, the session policy) allow the action.
-/// An explicit deny anywhere wins; with a session policy both sides must allow.
+/// Whether the identity policies (and, for STS sessions, the session policy) allow the action:
+/// an explicit deny anywhere wins, and with a session policy both sides must allow. An
+/// evaluation error counts as a deny.
 pub(crate) fn is_allowed(
     identity: &[CompiledPolicy],
     session: Option<&CompiledPolicy>,
     action: &str,
     resource: &str,
-    _conditions: &Conditions,
+    conditions: &Conditions,
 ) -> bool {
-    let ids: Vec<&CompiledPolicy> = identity.iter().collect();
-    let id = verdict(&ids, action, resource);
-    match session {
-        None => id == Verdict::Allow,
-        Some(s) => id == Verdict::Allow && verdict(&[s], action, resource) == Verdict::Allow,
+    let mut ctx = RequestContext::new(action, resource);
+    for (k, v) in &conditions.pairs {
+        ctx = ctx.with(k.as_str(), v.as_str());
+    }
+    let ids: Vec<Policy> = identity.iter().map(|p| p.0.clone()).collect();
+    match evaluate_effective(&ids, session.map(|s| &s.0), &ctx) {
+        Ok(decision) => {
+            tracing::debug!(%decision, "policy decision");
+            decision.is_allowed()
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "policy evaluation failed; denying");
+            false
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wildcards_match_like_ram() {
-        assert!(wildcard_match(
-            "acs:oss:*:*:examplebucket/*",
-            "acs:oss:cn-hangzhou:1:examplebucket/a/b",
-            false
-        ));
-        assert!(!wildcard_match(
-            "acs:oss:*:*:examplebucket/*",
-            "acs:oss:cn-hangzhou:1:examplebucket",
-            false
-        ));
-        assert!(wildcard_match("oss:*", "oss:PutObject", true));
-        assert!(wildcard_match("OSS:putobject", "oss:PutObject", true));
-        assert!(wildcard_match("a?c", "abc", false));
-    }
 
     #[test]
     fn deny_overrides_allow_and_session_narrows() {
@@ -283,5 +176,42 @@ mod tests {
             "acs:oss:r:1:b/src/x",
             &c
         ));
+    }
+}
+
+#[cfg(test)]
+mod condition_tests {
+    use super::*;
+
+    #[test]
+    fn conditions_on_source_ip_are_evaluated() {
+        let p = compile(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:GetObject","Resource":"*","Condition":{"IpAddress":{"acs:SourceIp":"127.0.0.0/8"}}}]}"#).unwrap();
+        let local = Conditions::for_request(
+            Some("127.0.0.1".parse().unwrap()),
+            time::OffsetDateTime::now_utc(),
+        );
+        let remote = Conditions::for_request(
+            Some("10.1.1.1".parse().unwrap()),
+            time::OffsetDateTime::now_utc(),
+        );
+        assert!(is_allowed(
+            std::slice::from_ref(&p),
+            None,
+            "oss:GetObject",
+            "acs:oss:r:1:b/k",
+            &local
+        ));
+        assert!(!is_allowed(
+            std::slice::from_ref(&p),
+            None,
+            "oss:GetObject",
+            "acs:oss:r:1:b/k",
+            &remote
+        ));
+    }
+
+    #[test]
+    fn unknown_operators_are_refused() {
+        assert!(compile(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:GetObject","Resource":"*","Condition":{"MadeUp":{"acs:SourceIp":"x"}}}]}"#).is_err());
     }
 }

@@ -58,12 +58,6 @@ pub(crate) enum Principal {
     Session(Arc<Session>),
 }
 
-impl Principal {
-    pub(crate) fn is_session(&self) -> bool {
-        matches!(self, Principal::Session(_))
-    }
-}
-
 /// What an AccessKey id resolves to.
 pub(crate) enum KeyOwner {
     Root,

@@ -20,8 +20,6 @@
 
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![forbid(unsafe_code)]
-// Temporary while multipart, listing and PostObject are being filled in.
-#![allow(dead_code)]
 
 mod admin;
 mod authz;

@@ -54,6 +54,14 @@ pub(crate) struct State {
 pub(crate) struct RequestInfo {
     pub(crate) request_id: String,
     pub(crate) now: OffsetDateTime,
+    pub(crate) peer: Option<SocketAddr>,
+}
+
+impl RequestInfo {
+    /// The policy-condition facts of this request.
+    pub(crate) fn conditions(&self) -> crate::authz::Conditions {
+        crate::authz::Conditions::for_request(self.peer.map(|p| p.ip()), self.now)
+    }
 }
 
 /// Why the emulator could not start.
@@ -274,7 +282,7 @@ async fn serve(
             _ = stop.changed() => break,
             a = listener.accept() => a,
         };
-        let (stream, _) = match accepted {
+        let (stream, peer) = match accepted {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
@@ -288,7 +296,7 @@ async fn serve(
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 let state = state.clone();
-                async move { handle(state, req).await }
+                async move { handle(state, req, peer).await }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .max_buf_size(256 * 1024)
@@ -322,10 +330,12 @@ pub(crate) fn new_request_id() -> String {
 async fn handle(
     state: Arc<State>,
     req: Request<Incoming>,
+    peer: SocketAddr,
 ) -> Result<Response<Body>, DropConnection> {
     let info = RequestInfo {
         request_id: new_request_id(),
         now: state.clock.now(),
+        peer: Some(peer),
     };
     let mut resp = route(&state, req, &info).await?;
     let headers = resp.headers_mut();

@@ -179,17 +179,6 @@ impl Blob {
             }
         })
     }
-
-    /// The whole blob in memory (for small bodies such as XML documents).
-    pub(crate) async fn read_all(&self) -> io::Result<Vec<u8>> {
-        use futures_util::StreamExt;
-        let mut out = Vec::with_capacity(self.len as usize);
-        let mut s = std::pin::pin!(self.stream(0, self.len));
-        while let Some(chunk) = s.next().await {
-            out.extend_from_slice(&chunk?);
-        }
-        Ok(out)
-    }
 }
 
 /// Where a new segment is being written.

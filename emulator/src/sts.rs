@@ -7,7 +7,7 @@ use hyper::Response;
 
 use alioss::sts::signer;
 
-use crate::authz::{self, Conditions};
+use crate::authz;
 use crate::errors::StsError;
 use crate::iam::{KeyOwner, Principal, Session};
 use crate::server::{
@@ -296,7 +296,7 @@ fn assume_role(
         &Principal::User(user.clone()),
         "sts:AssumeRole",
         &role.arn,
-        &Conditions::default(),
+        &info.conditions(),
     );
     if !allowed || !role.trusted_users.iter().any(|t| *t == user.name) {
         return Err(StsError::no_permission());

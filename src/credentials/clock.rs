@@ -88,3 +88,23 @@ impl ManualClock {
         Clock::from_fn(move || this.now())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_moves_only_when_told_and_drives_every_clock_kind() {
+        let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let manual = ManualClock::new(t0);
+        let clock = manual.clock();
+        manual.advance(Duration::from_secs(5));
+        assert_eq!(clock.now(), t0 + Duration::from_secs(5));
+        let converted: Clock = manual.clone().into();
+        assert_eq!(converted.now(), t0 + Duration::from_secs(5));
+        manual.set(t0);
+        assert_eq!(manual.now(), t0);
+        assert_eq!(clock.now(), t0);
+        assert!(Clock::system().now() > t0 - Duration::from_secs(86_400 * 365 * 10));
+    }
+}

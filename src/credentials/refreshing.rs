@@ -5,6 +5,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use std::panic::AssertUnwindSafe;
+
 use futures_util::future::{BoxFuture, FutureExt as _, Shared};
 use time::OffsetDateTime;
 use tracing::Instrument as _;
@@ -45,6 +47,12 @@ where
 
 type InflightFetch = Shared<BoxFuture<'static, Result<Credentials, CredentialsError>>>;
 
+/// The running fetch: what waiters await, and a handle telling whether its task is gone.
+struct Inflight {
+    fetch: InflightFetch,
+    task: tokio::task::AbortHandle,
+}
+
 /// Caches credentials from a [`FetchCredentials`] and refreshes them before they expire.
 ///
 /// The contract:
@@ -65,7 +73,8 @@ type InflightFetch = Shared<BoxFuture<'static, Result<Credentials, CredentialsEr
 ///   the backoff has passed).
 /// * **Cancellation-safe.** The fetch runs in its own tokio task: a caller that is dropped while
 ///   waiting does not cancel it, and the next caller gets its result. A fetch that takes longer
-///   than the fetch timeout (60 s) counts as failed. A tokio runtime is required.
+///   than the fetch timeout (60 s) or panics counts as failed; a fetch whose runtime shut down
+///   is forgotten and the next caller starts a new one. A tokio runtime is required.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -104,7 +113,7 @@ struct SharedState {
 #[derive(Default)]
 struct State {
     cached: Option<Cached>,
-    inflight: Option<InflightFetch>,
+    inflight: Option<Inflight>,
     failures: u32,
     retry_at: Option<OffsetDateTime>,
     last_error: Option<CredentialsError>,
@@ -299,22 +308,27 @@ impl SharedState {
         let span = tracing::debug_span!("credentials.refresh", provider = name);
         let task = runtime.spawn(
             async move {
-                let fetched =
-                    tokio::time::timeout(this.fetch_timeout, this.fetcher.fetch_credentials())
-                        .await
-                        .unwrap_or_else(|_| {
-                            Err(CredentialsError::failed_retryable(
-                                this.name,
-                                format!(
-                                    "fetching credentials took longer than {:?}",
-                                    this.fetch_timeout
-                                ),
-                            ))
-                        });
+                let fetch =
+                    tokio::time::timeout(this.fetch_timeout, this.fetcher.fetch_credentials());
+                let fetched = match AssertUnwindSafe(fetch).catch_unwind().await {
+                    Ok(Ok(result)) => result,
+                    Ok(Err(_elapsed)) => Err(CredentialsError::failed_retryable(
+                        this.name,
+                        format!(
+                            "fetching credentials took longer than {:?}",
+                            this.fetch_timeout
+                        ),
+                    )),
+                    Err(_panic) => Err(CredentialsError::failed_retryable(
+                        this.name,
+                        "the credentials fetcher panicked",
+                    )),
+                };
                 this.complete(fetched)
             }
             .instrument(span),
         );
+        let abort = task.abort_handle();
         let fetch: InflightFetch = async move {
             task.await.unwrap_or_else(|_| {
                 Err(CredentialsError::failed(
@@ -325,7 +339,10 @@ impl SharedState {
         }
         .boxed()
         .shared();
-        st.inflight = Some(fetch.clone());
+        st.inflight = Some(Inflight {
+            fetch: fetch.clone(),
+            task: abort,
+        });
         Ok(fetch)
     }
 
@@ -385,6 +402,11 @@ impl ProvideCredentials for RefreshingCredentialsProvider {
         let now = shared.clock.now();
         let wait_for = {
             let mut st = shared.lock();
+            // A fetch whose task ended without recording its outcome was cancelled (its runtime
+            // shut down): forget it, so it cannot wedge later callers.
+            if st.inflight.as_ref().is_some_and(|f| f.task.is_finished()) {
+                st.inflight = None;
+            }
             if let Some(cached) = &st.cached {
                 if !cached.credentials.is_expired_at(now) {
                     let credentials = cached.credentials.clone();
@@ -398,7 +420,7 @@ impl ProvideCredentials for RefreshingCredentialsProvider {
                 }
             }
             match &st.inflight {
-                Some(fetch) => fetch.clone(),
+                Some(inflight) => inflight.fetch.clone(),
                 None => {
                     if let (Some(retry_at), Some(err)) = (st.retry_at, &st.last_error) {
                         if now < retry_at {

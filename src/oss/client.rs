@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::credentials::{ProvideCredentials, SharedCredentialsProvider};
+use crate::credentials::{Clock, ProvideCredentials, SharedCredentialsProvider};
 use crate::error::{Error, Result};
 use crate::oss::endpoint::{
     region_endpoint, region_from_host, AddressingStyle, Endpoint, EndpointType,
@@ -18,23 +18,6 @@ use crate::oss::signer::{V1Signer, V4Signer};
 
 /// The user agent every request carries: `alioss/<version>`.
 pub const USER_AGENT: &str = concat!("alioss/", env!("CARGO_PKG_VERSION"));
-
-/// A source of the current time. The client signs with `now() + learnt clock offset`; tests
-/// inject a fixed or controllable clock.
-pub trait Clock: Send + Sync + fmt::Debug {
-    /// The current time.
-    fn now(&self) -> OffsetDateTime;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
-    }
-}
 
 /// Which OSS signature requests carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -89,7 +72,7 @@ pub(crate) struct ClientInner {
     pub(crate) retry: RetryPolicy,
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) crc_check: bool,
-    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) clock: Clock,
     /// Server time minus local time, in milliseconds, learnt from `RequestTimeTooSkewed`.
     pub(crate) clock_offset_ms: AtomicI64,
 }
@@ -171,7 +154,7 @@ impl Client {
 ///
 /// Defaults: endpoint from the region (public, https), virtual-hosted addressing, signature V4,
 /// [`RetryPolicy::standard`], connect timeout 10 s, read timeout 60 s, no operation timeout,
-/// CRC-64 checking on, the system clock.
+/// CRC-64 checking on, the system clock, user agent [`USER_AGENT`].
 pub struct ClientBuilder {
     region: Option<String>,
     endpoint: Option<String>,
@@ -184,7 +167,7 @@ pub struct ClientBuilder {
     read_timeout: Duration,
     operation_timeout: Option<Duration>,
     crc_check: bool,
-    clock: Arc<dyn Clock>,
+    clock: Clock,
     resolve: Vec<(String, SocketAddr)>,
 }
 
@@ -219,7 +202,7 @@ impl Default for ClientBuilder {
             read_timeout: Duration::from_secs(60),
             operation_timeout: None,
             crc_check: true,
-            clock: Arc::new(SystemClock),
+            clock: Clock::system(),
             resolve: Vec::new(),
         }
     }
@@ -332,9 +315,11 @@ impl ClientBuilder {
         self
     }
 
-    /// The clock requests are signed with (tests inject their own).
-    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
-        self.clock = Arc::new(clock);
+    /// The clock requests are signed with (tests inject their own, e.g. a
+    /// [`ManualClock`](crate::credentials::ManualClock)); the offset learnt from
+    /// `RequestTimeTooSkewed` is added to it.
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = clock.into();
         self
     }
 

@@ -7,7 +7,7 @@
 //! (`https://cname.example/key`, the host already names the bucket).
 
 use crate::error::{Error, Result};
-use crate::oss::signer::{encode_query, uri_encode_path};
+use crate::oss::signer::{encode_query, uri_encode, uri_encode_path};
 
 /// How a bucket appears in request URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,6 +73,17 @@ pub(crate) fn region_from_host(host: &str) -> Option<String> {
         return None;
     }
     Some(region.to_owned())
+}
+
+/// Percent-encodes a key for the URL path, keeping `/`; when the key has a `.` or `..`
+/// segment, which URL parsers would resolve away, the `/` are encoded too (`%2F`, which OSS
+/// decodes back), so the key `a/../b` stays that key.
+fn encode_key_path(key: &str) -> String {
+    if key.split('/').any(|seg| seg == "." || seg == "..") {
+        uri_encode(key)
+    } else {
+        uri_encode_path(key)
+    }
 }
 
 /// A resolved endpoint: scheme, authority and addressing style.
@@ -156,7 +167,7 @@ impl Endpoint {
         key: Option<&str>,
         query: &[(String, String)],
     ) -> String {
-        let key_path = key.map(uri_encode_path).unwrap_or_default();
+        let key_path = key.map(encode_key_path).unwrap_or_default();
         let (authority, path) = match (self.style, bucket) {
             (_, None) => (self.authority.clone(), format!("/{key_path}")),
             (AddressingStyle::VirtualHosted, Some(b)) => {
@@ -250,6 +261,15 @@ mod tests {
         assert_eq!(ep.url(Some("b1c"), None, &[]), "http://127.0.0.1:9000/b1c/");
         let v6 = Endpoint::parse("http://[::1]:9000", AddressingStyle::VirtualHosted).unwrap();
         assert_eq!(v6.style(), AddressingStyle::PathStyle);
+    }
+
+    #[test]
+    fn dot_segments_in_keys_survive_url_parsing() {
+        let ep = Endpoint::parse("http://127.0.0.1:9000", AddressingStyle::PathStyle).unwrap();
+        let url = ep.url(Some("bkt"), Some("a/../b/./c.d"), &[]);
+        assert_eq!(url, "http://127.0.0.1:9000/bkt/a%2F..%2Fb%2F.%2Fc.d");
+        let parsed = url::Url::parse(&url).unwrap();
+        assert_eq!(parsed.path(), "/bkt/a%2F..%2Fb%2F.%2Fc.d");
     }
 
     #[test]

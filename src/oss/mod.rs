@@ -34,7 +34,7 @@ pub mod validation;
 mod xml;
 
 pub use body::Body;
-pub use client::{Client, ClientBuilder, Clock, SignatureVersion, SystemClock, USER_AGENT};
+pub use client::{Client, ClientBuilder, SignatureVersion, USER_AGENT};
 pub use endpoint::{region_endpoint, AddressingStyle, EndpointType};
 pub use ops::append::{
     AppendObjectOutput, AppendObjectRequest, AppendOptions, Appender, MAX_APPENDABLE_SIZE,

@@ -12,6 +12,7 @@ use std::time::Duration;
 use reqwest::Method;
 use time::OffsetDateTime;
 
+use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::oss::client::{Client, RequestSigner};
 use crate::oss::signer::SignableRequest;
@@ -224,8 +225,14 @@ impl PresignRequest {
         self
     }
 
-    /// Signs the URL. Needs credentials (asked from the provider) but sends nothing.
+    /// Signs the URL with credentials from the client's provider. Sends nothing.
     pub async fn send(self) -> Result<PresignedUrl> {
+        let creds = self.client.inner.credentials.provide_credentials().await?;
+        self.sign_with(&creds)
+    }
+
+    /// Signs the URL with `creds`, synchronously (for callers that already hold credentials).
+    pub fn sign_with(self, creds: &Credentials) -> Result<PresignedUrl> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         validation::presign_expiry(self.expires_in)?;
         for (name, value) in &self.headers {
@@ -242,16 +249,15 @@ impl PresignRequest {
         req.query = self.operation.query()?;
         req.query.extend(self.query.iter().cloned());
         req.headers = self.headers.clone();
-        let creds = self.client.inner.credentials.provide_credentials().await?;
         let now = self.client.signing_time();
         let (signed_headers, expiration) = match &self.client.inner.signer {
             RequestSigner::V4(s) => {
-                let p = s.presign(&mut req, &creds, now, self.expires_in)?;
+                let p = s.presign(&mut req, creds, now, self.expires_in)?;
                 (p.signed_headers, p.expiration)
             }
             RequestSigner::V1(s) => {
                 let expiration = now + self.expires_in;
-                s.presign(&mut req, &creds, expiration)?;
+                s.presign(&mut req, creds, expiration)?;
                 let mut signed: Vec<(String, String)> = req
                     .headers
                     .iter()

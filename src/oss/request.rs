@@ -39,6 +39,8 @@ pub(crate) struct OssRequest {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Body,
     pub(crate) expected_crc: ExpectedCrc,
+    /// The CRC-64 of the body as last sent whole by any attempt (kept past failures).
+    pub(crate) sent_body_crc: Arc<Mutex<Option<u64>>>,
 }
 
 impl OssRequest {
@@ -57,6 +59,7 @@ impl OssRequest {
             headers: Vec::new(),
             body: Body::empty(),
             expected_crc: ExpectedCrc::None,
+            sent_body_crc: Arc::default(),
         }
     }
 
@@ -187,9 +190,21 @@ impl Client {
             );
             let result = self.attempt(req).instrument(span.clone()).await;
             let error = match result {
-                Ok(sent) => return Ok(sent),
+                Ok(sent) => {
+                    span.record("status", sent.response.status().as_u16());
+                    if let Some(id) = sent.request_id() {
+                        span.record("request_id", id.as_str());
+                    }
+                    return Ok(sent);
+                }
                 Err(e) => e,
             };
+            if let Some(s) = error.as_service() {
+                span.record("status", s.status);
+                if let Some(id) = &s.request_id {
+                    span.record("request_id", id.as_str());
+                }
+            }
             let skew = error
                 .as_service()
                 .filter(|s| s.code == "RequestTimeTooSkewed")
@@ -253,13 +268,15 @@ impl Client {
         if len > 0 {
             builder = builder.body(req.body.for_attempt(crc.clone())?);
         }
-        let response = builder.send().await.map_err(transport_error)?;
-        let status = response.status().as_u16();
-        let span = tracing::Span::current();
-        span.record("status", status);
-        if let Some(id) = header(response.headers(), "x-oss-request-id") {
-            span.record("request_id", id.as_str());
+        let sent = builder.send().await;
+        {
+            let c = crc.lock().unwrap_or_else(|p| p.into_inner());
+            if c.len() == len {
+                *req.sent_body_crc.lock().unwrap_or_else(|p| p.into_inner()) = Some(c.value());
+            }
         }
+        let response = sent.map_err(transport_error)?;
+        let status = response.status().as_u16();
         if !response.status().is_success() {
             let headers = response.headers().clone();
             let body = response.bytes().await.unwrap_or_default();

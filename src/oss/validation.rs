@@ -1,5 +1,5 @@
 //! Input rules checked before any request is sent. Every refusal is an
-//! [`Error::InvalidInput`](crate::Error::InvalidInput) naming the field and the rule.
+//! [`crate::Error::InvalidInput`] naming the field and the rule.
 
 use std::time::Duration;
 
@@ -55,6 +55,9 @@ pub(crate) fn object_key(key: &str) -> Result<()> {
     }
     if key.starts_with('/') || key.starts_with('\\') {
         return Err(Error::invalid("key", "must not start with '/' or '\\'"));
+    }
+    if key == "." || key == ".." {
+        return Err(Error::invalid("key", "must not be '.' or '..'"));
     }
     Ok(())
 }
@@ -238,7 +241,7 @@ mod tests {
         object_key("src/data.csv").unwrap();
         object_key(&"k".repeat(1023)).unwrap();
         object_key("中文/文件.txt").unwrap();
-        for bad in ["", "/abs", "\\win", &"k".repeat(1024)] {
+        for bad in ["", "/abs", "\\win", ".", "..", &"k".repeat(1024)] {
             assert_eq!(field(object_key(bad)), "key");
         }
         // 1023 bytes measured in UTF-8, not characters.

@@ -10,11 +10,11 @@ use tracing::Instrument as _;
 
 use super::error::{is_retryable, service_error};
 use super::request::{AssumeRoleRequest, AssumeRoleWithOidcRequest};
-use super::retry::RetryPolicy;
 use super::signer;
 use crate::credentials::{
     Clock, Credentials, EnvironmentSource, ProvideCredentials, SharedCredentialsProvider,
 };
+use crate::oss::RetryPolicy;
 use crate::Error;
 
 /// The STS API version every call names.
@@ -583,7 +583,7 @@ impl StsClient {
                 tracing::debug!(attempt, error = %err, "STS call failed");
                 return Err(err);
             }
-            let delay = inner.retry.delay(attempt);
+            let delay = inner.retry.backoff(attempt);
             tracing::debug!(attempt, ?delay, error = %err, "STS call failed, retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;

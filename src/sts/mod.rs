@@ -9,9 +9,10 @@ mod client;
 mod error;
 pub mod policy;
 mod request;
-mod retry;
 pub mod signer;
 
+/// The retry policy shared with the OSS client (see [`crate::oss::RetryPolicy`]).
+pub use crate::oss::RetryPolicy;
 #[allow(unused_imports)]
 pub(crate) use client::{parse_expiration, transport_error};
 pub use client::{
@@ -24,4 +25,3 @@ pub use request::{
     AssumeRoleWithOidcRequestBuilder, DEFAULT_DURATION_SECONDS, MAX_DURATION_SECONDS,
     MAX_POLICY_CHARS, MIN_DURATION_SECONDS,
 };
-pub use retry::RetryPolicy;

@@ -46,6 +46,8 @@ pub enum Reply {
     },
     /// Close the connection without answering.
     Drop,
+    /// Keep the connection open without answering (for timeouts), closing it after 10 s.
+    Hang,
 }
 
 impl Reply {
@@ -123,6 +125,10 @@ impl MockServer {
                     };
                     match handler(&req, index) {
                         Reply::Drop => drop(sock),
+                        Reply::Hang => {
+                            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+                            drop(sock)
+                        }
                         Reply::Respond {
                             status,
                             headers,

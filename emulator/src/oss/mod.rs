@@ -12,6 +12,8 @@ use hyper::body::Incoming;
 use hyper::header::HeaderMap;
 use hyper::{Method, Request, Response};
 
+use alioss::sts::policy::condition_keys;
+
 use crate::authz::Conditions;
 use crate::config::BucketAcl;
 use crate::errors::OssError;
@@ -207,6 +209,7 @@ pub(crate) async fn authorize(
     op: Op,
     bucket: &str,
     key: Option<&str>,
+    conditions: &Conditions,
 ) -> Result<(), OssError> {
     let Some(principal) = principal else {
         let acl = state.buckets.get(bucket).map(|b| b.acl).unwrap_or_default();
@@ -249,7 +252,7 @@ pub(crate) async fn authorize(
     );
     if state
         .iam
-        .is_allowed(principal, op.action(), &res, &Conditions::default())
+        .is_allowed(principal, op.action(), &res, conditions)
     {
         Ok(())
     } else {
@@ -373,12 +376,28 @@ async fn run(
         return post::post_object(state, &mut req, &bucket_cfg.region.clone(), info).await;
     }
     let principal = auth::authenticate(state, &req, &bucket_cfg.region, info)?;
+    let mut conditions = info.conditions();
+    if matches!(
+        op,
+        Op::ListObjects | Op::ListObjectsV2 | Op::ListMultipartUploads
+    ) {
+        conditions = conditions
+            .with(
+                condition_keys::OSS_PREFIX,
+                req.query_param("prefix").unwrap_or_default(),
+            )
+            .with(
+                condition_keys::OSS_DELIMITER,
+                req.query_param("delimiter").unwrap_or_default(),
+            );
+    }
     authorize(
         state,
         principal.as_ref(),
         op,
         &req.bucket,
         req.key.as_deref(),
+        &conditions,
     )
     .await?;
     match op {

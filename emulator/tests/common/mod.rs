@@ -71,7 +71,16 @@ impl OssReq {
             Some(k) => format!("/{}/{}", self.bucket, k),
             None => format!("/{}/", self.bucket),
         };
-        let mut url = format!("{endpoint}{}", uri_encode_path(&path));
+        // Dot segments are percent-encoded so that the HTTP client does not resolve them.
+        let encoded: Vec<String> = uri_encode_path(&path)
+            .split('/')
+            .map(|seg| match seg {
+                "." => "%2E".to_owned(),
+                ".." => "%2E%2E".to_owned(),
+                s => s.to_owned(),
+            })
+            .collect();
+        let mut url = format!("{endpoint}{}", encoded.join("/"));
         if !query.is_empty() {
             url.push('?');
             url.push_str(&encode_query(query));
@@ -307,4 +316,69 @@ pub async fn session(emu: &EmulatorHandle, role_arn: &str, policy: Option<&str>)
         .security_token(c["SecurityToken"].as_str().unwrap())
         .build()
         .unwrap()
+}
+
+/// Sends a request over a raw TCP connection (for paths an HTTP client would normalise) and
+/// returns (status, headers, body).
+pub async fn raw_http(
+    emu: &EmulatorHandle,
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(emu.addr()).await.unwrap();
+    let mut head = format!(
+        "{method} {target} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        emu.addr(),
+        body.len()
+    );
+    for (k, v) in headers {
+        if k.eq_ignore_ascii_case("host") || k.eq_ignore_ascii_case("content-length") {
+            continue;
+        }
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(body).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&out[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let hs = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, hs, out[split + 4..].to_vec())
+}
+
+/// Signs `req` with V4 and sends it raw, with the key path verbatim (`/bucket/<key as given>`).
+pub async fn raw_v4(
+    emu: &EmulatorHandle,
+    creds: &Credentials,
+    req: OssReq,
+    raw_path: &str,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut s = req.signable();
+    V4Signer::new(demo::REGION)
+        .unwrap()
+        .sign_headers(&mut s, creds, emu.clock().now())
+        .unwrap();
+    let mut target = raw_path.to_owned();
+    if !s.query.is_empty() {
+        target.push('?');
+        target.push_str(&encode_query(&s.query));
+    }
+    raw_http(emu, &req.method, &target, &s.headers, &req.body).await
 }

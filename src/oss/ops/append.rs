@@ -242,6 +242,8 @@ impl Appender {
         request.previous_crc = self.crc;
         let (client, req) = request.into_request()?;
         let body_crc_hint = req.body.len();
+        let sent_body_crc = req.sent_body_crc.clone();
+        let previous_crc = self.crc;
         match client.send_counted(req).await {
             Ok(sent) => {
                 let next = header_u64(sent.headers(), "x-oss-next-append-position")
@@ -271,6 +273,20 @@ impl Appender {
                         .send()
                         .await?;
                     if head.content_length == self.position + len {
+                        let body_crc = *sent_body_crc.lock().unwrap_or_else(|p| p.into_inner());
+                        if let (Some(prev), Some(body), Some(server), true) =
+                            (previous_crc, body_crc, head.crc64, self.client.crc_check())
+                        {
+                            let expected = crc64::combine(prev, body, len);
+                            if expected != server {
+                                self.uncertain = false;
+                                return Err(Error::Integrity {
+                                    algorithm: "crc64ecma",
+                                    client: crc64::format(expected),
+                                    server: crc64::format(server),
+                                });
+                            }
+                        }
                         tracing::info!(
                             position = self.position,
                             len,

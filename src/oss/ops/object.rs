@@ -218,7 +218,6 @@ impl GetObjectRequest {
 }
 
 /// What GetObject answered: metadata now, the body as a stream.
-#[derive(Debug)]
 #[non_exhaustive]
 pub struct GetObjectOutput {
     /// The length of the body.
@@ -241,6 +240,22 @@ pub struct GetObjectOutput {
     pub crc64: Option<u64>,
     check_crc: Option<u64>,
     response: reqwest::Response,
+}
+
+impl std::fmt::Debug for GetObjectOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetObjectOutput")
+            .field("content_length", &self.content_length)
+            .field("content_type", &self.content_type)
+            .field("content_range", &self.content_range)
+            .field("etag", &self.etag)
+            .field("last_modified", &self.last_modified)
+            .field("version_id", &self.version_id)
+            .field("request_id", &self.request_id)
+            .field("metadata", &self.metadata)
+            .field("crc64", &self.crc64)
+            .finish_non_exhaustive()
+    }
 }
 
 impl GetObjectOutput {
@@ -344,6 +359,12 @@ impl HeadObjectRequest {
             crc64: sent.crc64(),
             object_type: header(h, "x-oss-object-type"),
             storage_class: header(h, "x-oss-storage-class"),
+            cache_control: header(h, "cache-control"),
+            content_disposition: header(h, "content-disposition"),
+            content_encoding: header(h, "content-encoding"),
+            expires: header(h, "expires"),
+            tagging_count: header_u64(h, "x-oss-tagging-count"),
+            server_side_encryption: header(h, "x-oss-server-side-encryption"),
             next_append_position: header_u64(h, "x-oss-next-append-position"),
             version_id: header(h, "x-oss-version-id"),
             metadata: metadata_from(h),
@@ -370,6 +391,18 @@ pub struct HeadObjectOutput {
     pub object_type: Option<String>,
     /// The storage class.
     pub storage_class: Option<String>,
+    /// The stored Cache-Control.
+    pub cache_control: Option<String>,
+    /// The stored Content-Disposition.
+    pub content_disposition: Option<String>,
+    /// The stored Content-Encoding.
+    pub content_encoding: Option<String>,
+    /// The stored Expires header, as sent.
+    pub expires: Option<String>,
+    /// How many tags the object has.
+    pub tagging_count: Option<u64>,
+    /// The server-side encryption in force (`AES256`, `KMS`, `SM4`).
+    pub server_side_encryption: Option<String>,
     /// For appendable objects, where the next append starts.
     pub next_append_position: Option<u64>,
     /// The version id.
