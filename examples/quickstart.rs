@@ -64,10 +64,11 @@ pub async fn run() -> Result<(), BoxError> {
     Ok(())
 }
 
-/// An OSS clock that reads the emulator's clock, so that moving the emulator forward moves the
+/// A clock that reads the emulator's clock, so that moving the emulator forward moves the
 /// clients with it (as if time had really passed).
-fn emulator_time(clock: alioss_emulator::Clock) -> alioss::credentials::Clock {
-    alioss::credentials::Clock::from_fn(move || clock.now())
+fn emulator_time(emu: &EmulatorHandle) -> Clock {
+    let clock = emu.clock().clone();
+    Clock::from_fn(move || clock.now())
 }
 
 /// Fails with `what` unless `ok`.
@@ -101,7 +102,7 @@ fn oss_client(
         .region(REGION)
         .endpoint(emu.endpoint())
         .path_style(true)
-        .clock(emulator_time(emu.clock().clone()))
+        .clock(emulator_time(emu))
         .credentials(provider)
         .build()?)
 }
@@ -118,11 +119,10 @@ async fn scenario(emu: &EmulatorHandle) -> Result<(), BoxError> {
     println!("RAM user {}: {}", demo::USER_NAME, describe(&uploader));
     println!("role {}: {role_arn}", demo::ROLE_NAME);
 
-    let emulator_clock = emu.clock().clone();
     let sts = StsClient::builder()
         .endpoint(emu.endpoint())
         .credentials(StaticCredentialsProvider::new(uploader))
-        .clock(Clock::from_fn(move || emulator_clock.now()))
+        .clock(emulator_time(emu))
         .build()?;
 
     let session_policy = Policy::builder()
