@@ -825,3 +825,40 @@ async fn throttling_and_request_timeouts_are_retried() {
         .unwrap();
     assert_eq!(server.count(), 3);
 }
+
+#[tokio::test]
+async fn cname_requests_name_only_the_key() {
+    let server = MockServer::start(|_, _| Reply::ok()).await;
+    let port = server.addr.port();
+    let oss = builder(&format!("http://localhost:{port}"))
+        .cname(true)
+        .build()
+        .unwrap();
+    assert_eq!(oss.addressing_style(), oss::AddressingStyle::Cname);
+    oss.delete_object("examplebucket", "src/a.txt")
+        .send()
+        .await
+        .unwrap();
+    let r = server.request(0);
+    assert_eq!(r.header("host"), Some(format!("localhost:{port}").as_str()));
+    assert_eq!(r.path(), "/src/a.txt");
+    // The signature still covers the bucket (V4 canonical URI is /bucket/key).
+    assert!(r.header("authorization").is_some());
+}
+
+#[tokio::test]
+async fn path_style_on_request_for_a_host_name_endpoint() {
+    let server = MockServer::start(|_, _| Reply::ok()).await;
+    let port = server.addr.port();
+    let oss = builder(&format!("http://localhost:{port}"))
+        .path_style(true)
+        .build()
+        .unwrap();
+    oss.delete_object("examplebucket", "src/a.txt")
+        .send()
+        .await
+        .unwrap();
+    let r = server.request(0);
+    assert_eq!(r.header("host"), Some(format!("localhost:{port}").as_str()));
+    assert_eq!(r.path(), "/examplebucket/src/a.txt");
+}

@@ -49,19 +49,30 @@ pub enum PresignOperation {
         /// The upload id.
         upload_id: String,
     },
+    /// POST `?append&position=N`.
+    AppendObject {
+        /// Where the appended bytes go (the object's current length).
+        position: u64,
+    },
+    /// GET `?uploadId` (the parts uploaded so far).
+    ListParts {
+        /// The upload id.
+        upload_id: String,
+    },
 }
 
 impl PresignOperation {
     fn method(&self) -> Method {
         match self {
-            PresignOperation::GetObject => Method::GET,
+            PresignOperation::GetObject | PresignOperation::ListParts { .. } => Method::GET,
             PresignOperation::PutObject | PresignOperation::UploadPart { .. } => Method::PUT,
             PresignOperation::HeadObject => Method::HEAD,
             PresignOperation::DeleteObject | PresignOperation::AbortMultipartUpload { .. } => {
                 Method::DELETE
             }
             PresignOperation::InitiateMultipartUpload
-            | PresignOperation::CompleteMultipartUpload { .. } => Method::POST,
+            | PresignOperation::CompleteMultipartUpload { .. }
+            | PresignOperation::AppendObject { .. } => Method::POST,
         }
     }
 
@@ -79,9 +90,14 @@ impl PresignOperation {
                 ]
             }
             PresignOperation::CompleteMultipartUpload { upload_id }
-            | PresignOperation::AbortMultipartUpload { upload_id } => {
+            | PresignOperation::AbortMultipartUpload { upload_id }
+            | PresignOperation::ListParts { upload_id } => {
                 vec![("uploadId".into(), upload_id.clone())]
             }
+            PresignOperation::AppendObject { position } => vec![
+                ("append".into(), String::new()),
+                ("position".into(), position.to_string()),
+            ],
             _ => Vec::new(),
         })
     }
