@@ -50,3 +50,19 @@ async fn upload_refuses_an_unknown_option() {
     let err = upload::run(vec!["--colour".to_owned()]).await.unwrap_err();
     assert!(err.to_string().contains("--colour"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_sends_a_file_with_a_short_last_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalogue.bin");
+    let data: Vec<u8> = (0..700 * 1024u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&path, data).unwrap();
+    let args = vec![
+        path.to_string_lossy().into_owned(),
+        "--key".to_owned(),
+        "src/nested/catalogue.bin".to_owned(),
+    ];
+    if let Err(e) = upload::run(args).await {
+        panic!("upload of a 700 KiB file failed: {e}");
+    }
+}
