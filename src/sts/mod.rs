@@ -5,6 +5,7 @@
 //! network; errors STS answers become [`crate::Error::Service`] with a hint for the well-known
 //! mistakes (see [`hint_for`]).
 
+pub mod acs3;
 mod client;
 mod error;
 pub mod policy;
