@@ -4,11 +4,11 @@
 //! The partner never sees the organisation's AccessKey. It asks the token-vending service (the
 //! `sts_server` example) for temporary credentials with
 //! [`alioss::credentials::UrlCredentialsProvider`], which fetches them again before they expire,
-//! and uploads: files of 512 KiB and more with a multipart upload (256 KiB parts streamed from
-//! disk, four at a time; bigger parts when a file would need more than 10,000), smaller files
-//! with one PutObject streamed from disk (`Body::from_path`). It prints the ETag and the CRC-64
-//! OSS computed, checks the CRC-64 against the one computed locally, then reads the object back
-//! and checks it again.
+//! and uploads: files of 512 KiB and more with the crate's [`alioss::oss::Uploader`] (a
+//! multipart upload of 256 KiB parts streamed from disk, four at a time, resumable with
+//! `--checkpoint-dir`), smaller files with one PutObject streamed from disk
+//! (`Body::from_path`). It prints the ETag and the CRC-64 OSS computed, checks the CRC-64
+//! against the one computed locally, then reads the object back and checks it again.
 //!
 //! # Running it
 //!
@@ -31,9 +31,11 @@
 //!
 //! Options: `--vending-url URL` (or `ALIBABA_CLOUD_CREDENTIALS_URI`), `--region`
 //! (default `cn-hangzhou`), `--endpoint` (default: the region's public endpoint), `--bucket`
-//! (default `examplebucket`), `--key` (default `src/<file name>`). In that mode the object is read
-//! back only if credentials allowed to read it are in the environment (`OSS_ACCESS_KEY_ID`,
-//! `OSS_ACCESS_KEY_SECRET`); otherwise the CRC-64 OSS reported for the upload is the check.
+//! (default `examplebucket`), `--key` (default `src/<file name>`), `--checkpoint-dir DIR`
+//! (makes a multipart upload resumable: run the same command again after a failure). With a
+//! vending URL the object is read back only if credentials allowed to read it are in the
+//! environment (`OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET`); otherwise the CRC-64 OSS
+//! reported for the upload is the check.
 //!
 //! Exits non-zero if anything fails or a checksum differs. Nothing here prints a secret or a
 //! security token; only key ids and expirations.
@@ -47,11 +49,11 @@ use alioss::credentials::{
     EnvironmentCredentialsProvider, ProvideCredentials, StaticCredentialsProvider,
     UrlCredentialsProvider, CREDENTIALS_URI_VAR,
 };
-use alioss::oss::{self, crc64::Crc64, Body, CompletedPart, UploadPartOutput};
+use alioss::oss::{self, crc64::Crc64, Body, Uploader};
 use alioss::sts::policy::{actions, oss_object, Policy};
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle};
-use futures_util::stream::{self, StreamExt as _, TryStreamExt as _};
+use futures_util::stream::StreamExt as _;
 use tokio::io::AsyncReadExt as _;
 
 /// What every step returns on failure.
@@ -59,11 +61,9 @@ type BoxError = Box<dyn Error + Send + Sync>;
 
 /// Files at least this large are uploaded in parts.
 const MULTIPART_THRESHOLD: u64 = 512 * 1024;
-/// The size of every part but the last (OSS requires at least 100 KiB), unless the file needs
-/// bigger parts to fit in [`MAX_PARTS`].
+/// The size of every part but the last (OSS requires at least 100 KiB); the uploader makes
+/// parts bigger when a file would need more than 10,000.
 const PART_SIZE: u64 = 256 * 1024;
-/// The most parts one upload may have.
-const MAX_PARTS: u64 = 10_000;
 /// How many parts are uploaded at once.
 const PARTS_IN_FLIGHT: usize = 4;
 /// The size of the file generated when none is given.
@@ -96,6 +96,7 @@ struct Options {
     endpoint: Option<String>,
     bucket: Option<String>,
     key: Option<String>,
+    checkpoint_dir: Option<PathBuf>,
 }
 
 impl Options {
@@ -113,6 +114,9 @@ impl Options {
                 "--endpoint" => o.endpoint = Some(value("--endpoint")?),
                 "--bucket" => o.bucket = Some(value("--bucket")?),
                 "--key" => o.key = Some(value("--key")?),
+                "--checkpoint-dir" => {
+                    o.checkpoint_dir = Some(PathBuf::from(value("--checkpoint-dir")?))
+                }
                 flag if flag.starts_with("--") => {
                     return Err(format!("unknown option {flag}").into())
                 }
@@ -174,7 +178,14 @@ pub async fn run(args: Vec<String>) -> Result<(), BoxError> {
                 builder = builder.endpoint(e);
             }
             let client = builder.build()?;
-            let local_crc = upload(&client, &path, &bucket, &key).await?;
+            let local_crc = upload(
+                &client,
+                &path,
+                &bucket,
+                &key,
+                options.checkpoint_dir.as_deref(),
+            )
+            .await?;
             match EnvironmentCredentialsProvider::new().credentials() {
                 Ok(reader) => {
                     let mut builder = oss::Client::builder()
@@ -194,7 +205,14 @@ pub async fn run(args: Vec<String>) -> Result<(), BoxError> {
         None => {
             let emu = Emulator::start(EmulatorConfig::demo()).await?;
             println!("emulator (STS + OSS) listening on {}", emu.endpoint());
-            let outcome = upload_to_emulator(&emu, &path, &bucket, &key).await;
+            let outcome = upload_to_emulator(
+                &emu,
+                &path,
+                &bucket,
+                &key,
+                options.checkpoint_dir.as_deref(),
+            )
+            .await;
             emu.shutdown().await;
             outcome?;
         }
@@ -209,6 +227,7 @@ async fn upload_to_emulator(
     path: &Path,
     bucket: &str,
     key: &str,
+    checkpoint_dir: Option<&Path>,
 ) -> Result<(), BoxError> {
     let (url, stop_vending) = start_vending_endpoint(emu, bucket).await?;
     let outcome = async {
@@ -228,7 +247,7 @@ async fn upload_to_emulator(
             .path_style(true)
             .credentials(provider)
             .build()?;
-        let local_crc = upload(&client, path, bucket, key).await?;
+        let local_crc = upload(&client, path, bucket, key, checkpoint_dir).await?;
 
         let admin = emu
             .user_credentials(demo::ADMIN_NAME)
@@ -332,12 +351,13 @@ async fn upload(
     path: &Path,
     bucket: &str,
     key: &str,
+    checkpoint_dir: Option<&Path>,
 ) -> Result<u64, BoxError> {
     let size = tokio::fs::metadata(path).await?.len();
     let local_crc = file_crc64(path).await?;
     let started = Instant::now();
     let (etag, server_crc) = if size >= MULTIPART_THRESHOLD {
-        multipart_upload(client, path, size, bucket, key).await?
+        multipart_upload(client, path, bucket, key, checkpoint_dir).await?
     } else {
         let put = client
             .put_object(bucket, key)
@@ -362,61 +382,45 @@ async fn upload(
     Ok(local_crc)
 }
 
-/// A multipart upload: parts streamed from disk, [`PARTS_IN_FLIGHT`] at a time; aborted on
-/// failure so no parts are left behind.
+/// A multipart upload with the crate's [`Uploader`]: parts streamed from disk,
+/// [`PARTS_IN_FLIGHT`] at a time, progress printed, CRC-64 checked end to end, aborted on
+/// failure — or, with a checkpoint directory, left in place to resume on the next run.
 async fn multipart_upload(
     client: &oss::Client,
     path: &Path,
-    size: u64,
     bucket: &str,
     key: &str,
+    checkpoint_dir: Option<&Path>,
 ) -> Result<(Option<String>, Option<u64>), BoxError> {
-    let upload = client.initiate_multipart_upload(bucket, key).send().await?;
-    let part_size = PART_SIZE.max(size.div_ceil(MAX_PARTS));
-    let count = size.div_ceil(part_size);
-    println!("InitiateMultipartUpload {key}: {count} parts of up to {part_size} bytes");
-    let uploaded: Result<Vec<UploadPartOutput>, alioss::Error> = stream::iter(0..count)
-        .map(|index| {
-            let upload_id = upload.upload_id.clone();
-            async move {
-                let offset = index * part_size;
-                let len = part_size.min(size - offset);
-                let number = u32::try_from(index + 1)
-                    .map_err(|_| alioss::Error::invalid("part_number", "too many parts"))?;
-                let out = client
-                    .upload_part(bucket, key, upload_id, number)
-                    .body(Body::from_file_range(path, offset, len).await?)
-                    .send()
-                    .await?;
-                println!("UploadPart {number}: {} bytes", out.size);
-                Ok(out)
-            }
-        })
-        .buffer_unordered(PARTS_IN_FLIGHT)
-        .try_collect()
-        .await;
-    let completed = match uploaded {
-        Ok(parts) => {
-            client
-                .complete_multipart_upload(bucket, key, &upload.upload_id)
-                .parts(parts.iter().map(CompletedPart::from))
-                .send()
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match completed {
-        Ok(done) => Ok((done.etag, done.crc64)),
-        Err(e) => {
-            if let Err(abort) = client
-                .abort_multipart_upload(bucket, key, &upload.upload_id)
-                .await
-            {
-                eprintln!("could not abort the upload: {abort}");
-            }
-            Err(e.into())
-        }
+    let mut builder = Uploader::builder(client.clone())
+        .part_size(PART_SIZE)
+        .parallelism(PARTS_IN_FLIGHT)
+        .on_progress(|p| {
+            println!(
+                "  part {}/{} done: {}/{} bytes",
+                p.parts_done, p.parts_total, p.bytes_done, p.total_bytes
+            )
+        });
+    if let Some(dir) = checkpoint_dir {
+        builder = builder.checkpoint_dir(dir);
     }
+    let out = builder
+        .build()?
+        .upload_file(bucket, key, path)
+        .send()
+        .await?;
+    println!(
+        "multipart upload of {key}: {} parts of {} bytes, {} uploaded by this run{}",
+        out.parts,
+        out.part_size,
+        out.parts_uploaded,
+        if out.resumed() {
+            " (resumed from a checkpoint)"
+        } else {
+            ""
+        }
+    );
+    Ok((out.etag, out.crc64))
 }
 
 /// Downloads `bucket`/`key` and checks its CRC-64, as computed here and as OSS reports it.

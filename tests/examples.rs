@@ -52,7 +52,7 @@ async fn upload_refuses_an_unknown_option() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn upload_sends_a_file_with_a_short_last_part() {
+async fn upload_sends_a_file_with_a_short_last_part_with_checkpoints() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("catalogue.bin");
     let data: Vec<u8> = (0..700 * 1024u32).map(|i| (i % 253) as u8).collect();
@@ -61,6 +61,11 @@ async fn upload_sends_a_file_with_a_short_last_part() {
         path.to_string_lossy().into_owned(),
         "--key".to_owned(),
         "src/nested/catalogue.bin".to_owned(),
+        "--checkpoint-dir".to_owned(),
+        dir.path()
+            .join("checkpoints")
+            .to_string_lossy()
+            .into_owned(),
     ];
     if let Err(e) = upload::run(args).await {
         panic!("upload of a 700 KiB file failed: {e}");
