@@ -1,6 +1,6 @@
 //! StsClient::assume_role against an in-test STS that verifies the RPC signature.
 
-mod sts_support;
+mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use alioss::sts::{
     AssumeRoleRequest, AssumeRoleWithOidcRequest, NonceGenerator, RetryPolicy, StsClient,
 };
 use alioss::Error;
-use sts_support::{user_credentials, MockSts, ROLE_ARN, USER_KEY_SECRET};
+use support::sts::{user_credentials, MockSts, ROLE_ARN, USER_KEY_SECRET};
 use time::OffsetDateTime;
 
 fn t0() -> OffsetDateTime {
@@ -125,7 +125,7 @@ async fn assume_role_is_a_signed_post_with_auth_in_query_and_action_in_body() {
 async fn temporary_source_credentials_send_their_security_token_and_nonces_differ() {
     let sts = MockSts::start().await;
     let source = Credentials::builder()
-        .access_key_id(sts_support::USER_KEY_ID)
+        .access_key_id(support::sts::USER_KEY_ID)
         .access_key_secret(USER_KEY_SECRET)
         .security_token("source-token")
         .build()
@@ -154,7 +154,7 @@ async fn wrong_secret_is_refused_by_the_server_with_a_hint() {
     let sts = MockSts::start().await;
     let client = StsClient::builder()
         .endpoint(&sts.endpoint)
-        .credentials(Credentials::new(sts_support::USER_KEY_ID, "wrong-secret").unwrap())
+        .credentials(Credentials::new(support::sts::USER_KEY_ID, "wrong-secret").unwrap())
         .build()
         .unwrap();
     let err = client.assume_role(request()).await.unwrap_err();
@@ -331,7 +331,7 @@ async fn non_json_error_bodies_do_not_panic_and_never_leak_signature_or_token() 
     // A server that echoes the signature and the token back: both are scrubbed.
     let sts = MockSts::start().await;
     let source = Credentials::builder()
-        .access_key_id(sts_support::USER_KEY_ID)
+        .access_key_id(support::sts::USER_KEY_ID)
         .access_key_secret(USER_KEY_SECRET)
         .security_token("echoed-source-token")
         .build()

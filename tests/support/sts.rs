@@ -1,6 +1,5 @@
 //! A tiny in-test STS on 127.0.0.1:0 that checks the RPC signature with alioss's own signer,
 //! records every request, and answers scripted responses. Also a generic one-route server.
-#![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
