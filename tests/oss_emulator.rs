@@ -122,7 +122,7 @@ async fn exercise_object_operations(oss: &Client, prefix: &str) {
     );
     assert_eq!(head.crc64, Some(crc64::checksum(&data)));
 
-    let got = get_bytes(&oss, &key).await;
+    let got = get_bytes(oss, &key).await;
     assert_eq!(&got[..], &data[..]);
     let part = oss
         .get_object(BUCKET, &key)
