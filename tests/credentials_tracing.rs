@@ -6,11 +6,12 @@ mod support;
 use std::time::Duration;
 
 use alioss::credentials::{
-    AssumeRoleCredentialsProvider, Credentials, DefaultCredentialsChain, EnvironmentSource,
-    ManualClock, ProvideCredentials,
+    AssumeRoleCredentialsProvider, DefaultCredentialsChain, EnvironmentSource, ManualClock,
+    ProvideCredentials,
 };
 use alioss::sts::{AssumeRoleRequest, RetryPolicy, StsClient};
-use support::sts::{MockSts, ROLE_ARN, USER_KEY_SECRET};
+use support::credentials::wait_for_refresh;
+use support::sts::{user_credentials_with_token, MockSts, ROLE_ARN, USER_KEY_SECRET};
 use support::trace::Capture;
 
 #[tokio::test(flavor = "current_thread")]
@@ -21,12 +22,7 @@ async fn traces_carry_no_secrets_tokens_or_signatures() {
     let sts = MockSts::start().await;
     // A retried error, then success, through the refreshing AssumeRole provider.
     sts.script(503, r#"{"Code":"ServiceUnavailable","Message":"busy"}"#);
-    let source = Credentials::builder()
-        .access_key_id(support::sts::USER_KEY_ID)
-        .access_key_secret(USER_KEY_SECRET)
-        .security_token("traced-source-token")
-        .build()
-        .unwrap();
+    let source = user_credentials_with_token("traced-source-token");
     let clock = ManualClock::new(time::OffsetDateTime::now_utc());
     let client = StsClient::builder()
         .endpoint(&sts.endpoint)
@@ -51,9 +47,7 @@ async fn traces_carry_no_secrets_tokens_or_signatures() {
     sts.script(403, r#"{"Code":"NoPermission","Message":"nope"}"#);
     clock.advance(Duration::from_secs(3500));
     provider.provide_credentials().await.unwrap();
-    while provider.cache().is_refreshing() {
-        tokio::task::yield_now().await;
-    }
+    wait_for_refresh(provider.cache()).await;
     // The chain, with environment credentials.
     let chain = DefaultCredentialsChain::builder()
         .env(EnvironmentSource::from_map([

@@ -155,4 +155,14 @@ pub fn user_credentials() -> alioss::Credentials {
     alioss::Credentials::new(USER_KEY_ID, USER_KEY_SECRET).unwrap()
 }
 
+/// The RAM user's keys as temporary credentials, with `security_token`.
+pub fn user_credentials_with_token(security_token: &str) -> alioss::Credentials {
+    alioss::Credentials::builder()
+        .access_key_id(USER_KEY_ID)
+        .access_key_secret(USER_KEY_SECRET)
+        .security_token(security_token)
+        .build()
+        .unwrap()
+}
+
 pub const ROLE_ARN: &str = "acs:ram::1234567890123456:role/ramosstest";
