@@ -283,7 +283,9 @@ impl EmulatorConfig {
                 "must be a non-empty string of digits",
             ));
         }
-        if self.root.access_key_id.is_empty() || self.root.access_key_secret.is_empty() {
+        if self.root.access_key_id.trim().is_empty()
+            || self.root.access_key_secret.trim().is_empty()
+        {
             return Err(cfg_err(
                 "root",
                 "needs a non-empty access_key_id and access_key_secret",
@@ -294,7 +296,7 @@ impl EmulatorConfig {
             if u.name.is_empty() {
                 return Err(cfg_err(format!("users[{i}].name"), "must not be empty"));
             }
-            if u.access_key_id.is_empty() || u.access_key_secret.is_empty() {
+            if u.access_key_id.trim().is_empty() || u.access_key_secret.trim().is_empty() {
                 return Err(cfg_err(
                     format!("users[{i}]"),
                     "needs a non-empty access_key_id and access_key_secret",
@@ -389,6 +391,19 @@ mod tests {
         cfg.validate().unwrap();
         assert_eq!(cfg.role_arn(&cfg.roles[0]), demo::ROLE_ARN);
         assert!(!format!("{:?}", cfg.root).contains(demo::ROOT_KEY_SECRET));
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let text = format!("{:?}", EmulatorConfig::demo());
+        for secret in [
+            demo::ROOT_KEY_SECRET,
+            demo::USER_KEY_SECRET,
+            demo::ADMIN_KEY_SECRET,
+        ] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(text.contains(demo::USER_KEY_ID));
     }
 
     #[test]

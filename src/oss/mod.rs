@@ -30,6 +30,7 @@ mod presign;
 mod request;
 mod retry;
 pub mod signer;
+mod uploader;
 pub mod validation;
 mod xml;
 
@@ -54,3 +55,7 @@ pub use ops::{ObjectAcl, ServerSideEncryption, StorageClass};
 pub use post_object::{PostObjectForm, PostObjectFormRequest};
 pub use presign::{PresignOperation, PresignRequest, PresignedUrl};
 pub use retry::RetryPolicy;
+pub use uploader::{
+    ResumeStatus, StartOverReason, UploadOutput, UploadProgress, UploadRequest, Uploader,
+    UploaderBuilder, DEFAULT_PARALLELISM, DEFAULT_PART_SIZE,
+};

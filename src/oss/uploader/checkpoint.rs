@@ -1,0 +1,311 @@
+//! The resumable-upload checkpoint: a small JSON file naming the local file (path, size,
+//! modification time), the part size, the destination and the upload id, plus the part numbers
+//! known to have landed. It carries a magic string, a format version and a SHA-256 of its
+//! content; it is replaced atomically (written to a temporary file, then renamed).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+const MAGIC: &str = "alioss.upload-checkpoint";
+const VERSION: u32 = 1;
+
+/// What the checkpoint records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CheckpointData {
+    pub(crate) file_path: String,
+    pub(crate) file_size: u64,
+    pub(crate) file_mtime_secs: i64,
+    pub(crate) file_mtime_nanos: u32,
+    pub(crate) part_size: u64,
+    pub(crate) bucket: String,
+    pub(crate) key: String,
+    pub(crate) upload_id: String,
+    /// Part numbers that completed, as ranges: `1-4,7`.
+    pub(crate) completed_parts: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    magic: String,
+    version: u32,
+    checksum: String,
+    data: CheckpointData,
+}
+
+/// The identity of the upload a checkpoint must match to be resumed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UploadIdentity {
+    pub(crate) file_path: String,
+    pub(crate) file_size: u64,
+    pub(crate) file_mtime_secs: i64,
+    pub(crate) file_mtime_nanos: u32,
+    pub(crate) part_size: u64,
+    pub(crate) bucket: String,
+    pub(crate) key: String,
+}
+
+impl UploadIdentity {
+    pub(crate) fn new(
+        file_path: &Path,
+        file_size: u64,
+        mtime: Option<SystemTime>,
+        part_size: u64,
+        bucket: &str,
+        key: &str,
+    ) -> Self {
+        let (secs, nanos) = match mtime {
+            Some(t) => match t.duration_since(UNIX_EPOCH) {
+                Ok(d) => (
+                    i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                    d.subsec_nanos(),
+                ),
+                Err(e) => (
+                    -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+                    e.duration().subsec_nanos(),
+                ),
+            },
+            None => (0, 0),
+        };
+        Self {
+            file_path: file_path.to_string_lossy().into_owned(),
+            file_size,
+            file_mtime_secs: secs,
+            file_mtime_nanos: nanos,
+            part_size,
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+        }
+    }
+
+    /// Whether `data` was written for this very upload (same file, size, mtime, part size,
+    /// bucket and key).
+    pub(crate) fn matches(&self, data: &CheckpointData) -> bool {
+        self.file_path == data.file_path
+            && self.file_size == data.file_size
+            && self.file_mtime_secs == data.file_mtime_secs
+            && self.file_mtime_nanos == data.file_mtime_nanos
+            && self.part_size == data.part_size
+            && self.bucket == data.bucket
+            && self.key == data.key
+    }
+
+    pub(crate) fn checkpoint(&self, upload_id: &str, completed: &BTreeSet<u32>) -> CheckpointData {
+        CheckpointData {
+            file_path: self.file_path.clone(),
+            file_size: self.file_size,
+            file_mtime_secs: self.file_mtime_secs,
+            file_mtime_nanos: self.file_mtime_nanos,
+            part_size: self.part_size,
+            bucket: self.bucket.clone(),
+            key: self.key.clone(),
+            upload_id: upload_id.to_owned(),
+            completed_parts: format_ranges(completed),
+        }
+    }
+
+    /// The checkpoint's file name in `dir`: a digest of the file path, bucket and key, so each
+    /// (file, object) pair has its own checkpoint.
+    pub(crate) fn checkpoint_path(&self, dir: &Path) -> PathBuf {
+        let mut h = Sha256::new();
+        for part in [&self.file_path, &self.bucket, &self.key] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        let digest = hex::encode(h.finalize());
+        dir.join(format!("{}.alioss-upload.json", &digest[..32]))
+    }
+}
+
+/// What reading a checkpoint found.
+#[derive(Debug)]
+pub(crate) enum Loaded {
+    /// No checkpoint file.
+    Missing,
+    /// A file that is not a valid checkpoint (why).
+    Invalid(String),
+    /// A valid checkpoint.
+    Valid(CheckpointData),
+}
+
+fn checksum(data: &CheckpointData) -> Result<String> {
+    let bytes = serde_json::to_vec(data)
+        .map_err(|e| Error::Response(format!("cannot encode the upload checkpoint: {e}")))?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+/// Reads the checkpoint at `path`; a missing file is [`Loaded::Missing`], anything unreadable
+/// or tampered with is [`Loaded::Invalid`].
+pub(crate) async fn load(path: &Path) -> Loaded {
+    let bytes = match tokio::fs::read(path).await {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
+        Err(e) => return Loaded::Invalid(format!("unreadable: {e}")),
+    };
+    if bytes.len() > 64 * 1024 {
+        return Loaded::Invalid("too large to be a checkpoint".into());
+    }
+    let env: Envelope = match serde_json::from_slice(&bytes) {
+        Ok(e) => e,
+        Err(e) => return Loaded::Invalid(format!("not a checkpoint: {e}")),
+    };
+    if env.magic != MAGIC {
+        return Loaded::Invalid("wrong magic".into());
+    }
+    if env.version != VERSION {
+        return Loaded::Invalid(format!("unsupported version {}", env.version));
+    }
+    match checksum(&env.data) {
+        Ok(c) if c == env.checksum => {}
+        _ => return Loaded::Invalid("checksum mismatch".into()),
+    }
+    if env.data.upload_id.is_empty() {
+        return Loaded::Invalid("no upload id".into());
+    }
+    if parse_ranges(&env.data.completed_parts).is_none() {
+        return Loaded::Invalid("malformed part list".into());
+    }
+    Loaded::Valid(env.data)
+}
+
+/// Writes the checkpoint atomically: a temporary file next to it, then a rename.
+pub(crate) async fn save(path: &Path, data: &CheckpointData) -> Result<()> {
+    let env = Envelope {
+        magic: MAGIC.to_owned(),
+        version: VERSION,
+        checksum: checksum(data)?,
+        data: data.clone(),
+    };
+    let bytes = serde_json::to_vec_pretty(&env)
+        .map_err(|e| Error::Response(format!("cannot encode the upload checkpoint: {e}")))?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    tokio::fs::write(&tmp, &bytes).await?;
+    tokio::fs::rename(&tmp, path).await?;
+    Ok(())
+}
+
+/// Removes the checkpoint (a missing one is fine).
+pub(crate) async fn remove(path: &Path) -> Result<()> {
+    match tokio::fs::remove_file(path).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `{1,2,3,4,7}` → `1-4,7`.
+pub(crate) fn format_ranges(parts: &BTreeSet<u32>) -> String {
+    let mut out = String::new();
+    let mut iter = parts.iter().copied().peekable();
+    while let Some(start) = iter.next() {
+        let mut end = start;
+        while iter.peek() == Some(&(end.wrapping_add(1))) {
+            end += 1;
+            iter.next();
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}-{end}"));
+        }
+    }
+    out
+}
+
+/// The inverse of [`format_ranges`]; `None` when malformed or outside 1–10000.
+pub(crate) fn parse_ranges(s: &str) -> Option<BTreeSet<u32>> {
+    let mut out = BTreeSet::new();
+    if s.is_empty() {
+        return Some(out);
+    }
+    for item in s.split(',') {
+        let (a, b) = match item.split_once('-') {
+            Some((a, b)) => (a.parse::<u32>().ok()?, b.parse::<u32>().ok()?),
+            None => {
+                let n = item.parse::<u32>().ok()?;
+                (n, n)
+            }
+        };
+        if a == 0 || b < a || b > crate::oss::validation::MAX_PART_NUMBER {
+            return None;
+        }
+        out.extend(a..=b);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity() -> UploadIdentity {
+        UploadIdentity::new(
+            Path::new("/data/file.bin"),
+            1_000_000,
+            Some(UNIX_EPOCH + std::time::Duration::new(1_700_000_000, 42)),
+            102_400,
+            "examplebucket",
+            "src/file.bin",
+        )
+    }
+
+    #[test]
+    fn ranges_round_trip() {
+        let set: BTreeSet<u32> = [1, 2, 3, 4, 7, 9, 10].into_iter().collect();
+        assert_eq!(format_ranges(&set), "1-4,7,9-10");
+        assert_eq!(parse_ranges("1-4,7,9-10"), Some(set));
+        assert_eq!(parse_ranges(""), Some(BTreeSet::new()));
+        for bad in ["0", "4-1", "a", "1-", "10001", "1,,2"] {
+            assert_eq!(parse_ranges(bad), None, "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn saved_checkpoints_load_and_tampered_ones_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = identity();
+        let path = id.checkpoint_path(dir.path());
+        assert!(matches!(load(&path).await, Loaded::Missing));
+        let data = id.checkpoint("UPLOAD-1", &[1, 2, 5].into_iter().collect());
+        save(&path, &data).await.unwrap();
+        match load(&path).await {
+            Loaded::Valid(d) => {
+                assert_eq!(d, data);
+                assert!(id.matches(&d));
+            }
+            other => panic!("{other:?}"),
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("UPLOAD-1", "UPLOAD-2")).unwrap();
+        assert!(matches!(load(&path).await, Loaded::Invalid(r) if r.contains("checksum")));
+        std::fs::write(&path, b"{not json").unwrap();
+        assert!(matches!(load(&path).await, Loaded::Invalid(_)));
+        remove(&path).await.unwrap();
+        remove(&path).await.unwrap();
+    }
+
+    #[test]
+    fn a_changed_file_or_part_size_does_not_match() {
+        let id = identity();
+        let data = id.checkpoint("U", &BTreeSet::new());
+        let mut other = id.clone();
+        other.file_mtime_nanos += 1;
+        assert!(!other.matches(&data));
+        let mut other = id.clone();
+        other.part_size *= 2;
+        assert!(!other.matches(&data));
+        let mut other = id;
+        other.key.push('x');
+        assert!(!other.matches(&data));
+    }
+}

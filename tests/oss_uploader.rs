@@ -1,0 +1,760 @@
+//! The Uploader against the local emulator: single PutObject below the part size, concurrent
+//! multipart above it, STS credentials limited to PutObject, resuming from a checkpoint after an
+//! injected failure (with and without ListParts rights), stale and invalid checkpoints, aborting
+//! a failed upload, and options refused before any request.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use alioss::credentials::{Clock, Credentials, StaticCredentialsProvider};
+use alioss::oss::{
+    crc64, Client, ResumeStatus, RetryPolicy, StartOverReason, UploadOutput, UploadProgress,
+    Uploader, UploaderBuilder,
+};
+use alioss::sts::{AssumeRoleRequest, StsClient};
+use alioss_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Fault};
+use futures_util::TryStreamExt;
+
+const BUCKET: &str = "examplebucket";
+const KIB: usize = 1024;
+/// The smallest part size OSS allows, so small files still make many parts.
+const PART: u64 = 100 * 1024;
+
+async fn start() -> EmulatorHandle {
+    Emulator::start(EmulatorConfig::demo()).await.unwrap()
+}
+
+fn client_with(emu: &EmulatorHandle, creds: Credentials, retry: RetryPolicy) -> Client {
+    Client::builder()
+        .region("cn-hangzhou")
+        .endpoint(emu.endpoint())
+        .credentials(StaticCredentialsProvider::new(creds))
+        .retry_policy(retry)
+        .build()
+        .unwrap()
+}
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::standard()
+        .with_base_delay(Duration::from_millis(5))
+        .with_max_backoff(Duration::from_millis(50))
+}
+
+fn admin(emu: &EmulatorHandle) -> Client {
+    client_with(emu, emu.user_credentials("admin").unwrap(), fast_retries())
+}
+
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 11) as u8)
+        .collect()
+}
+
+fn write_file(data: &[u8]) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(data).unwrap();
+    f.flush().unwrap();
+    f
+}
+
+async fn object_bytes(emu: &EmulatorHandle, key: &str) -> Vec<u8> {
+    admin(emu)
+        .get_object(BUCKET, key)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+/// The unfinished multipart uploads of `key`, as the admin sees them.
+async fn open_uploads(emu: &EmulatorHandle, key: &str) -> Vec<String> {
+    let uploads: Vec<_> = admin(emu)
+        .list_multipart_uploads(BUCKET)
+        .prefix(key)
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    uploads
+        .into_iter()
+        .filter(|u| u.key == key)
+        .map(|u| u.upload_id)
+        .collect()
+}
+
+/// How many parts of `upload_id` are stored, as the admin sees them.
+async fn stored_parts(emu: &EmulatorHandle, key: &str, upload_id: &str) -> usize {
+    let parts: Vec<_> = admin(emu)
+        .list_parts(BUCKET, key, upload_id)
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    parts.len()
+}
+
+/// Counts the UploadPart requests the emulator serves from now on, server side: each one
+/// consumes one of `n` harmless zero-delay faults.
+fn count_upload_parts(emu: &EmulatorHandle, n: usize) -> impl Fn() -> usize {
+    for _ in 0..n {
+        emu.faults().push(
+            Fault::delay(Duration::ZERO)
+                .operation("UploadPart")
+                .times(1),
+        );
+    }
+    let faults = emu.faults().clone();
+    move || n - faults.len()
+}
+
+/// Progress events recorded by an uploader.
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<UploadProgress>>>);
+
+impl Recorder {
+    fn attach(&self, b: UploaderBuilder) -> UploaderBuilder {
+        let events = self.0.clone();
+        b.on_progress(move |p| events.lock().unwrap().push(*p))
+    }
+
+    fn events(&self) -> Vec<UploadProgress> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+fn only_file_in(dir: &Path) -> Option<PathBuf> {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(files.len() <= 1, "one checkpoint at most: {files:?}");
+    files.into_iter().next()
+}
+
+fn assert_intact(out: &UploadOutput, data: &[u8]) {
+    assert_eq!(out.size, data.len() as u64);
+    assert_eq!(out.crc64, Some(crc64::checksum(data)));
+    assert!(out.etag.is_some());
+    assert!(out.request_id.is_some());
+}
+
+#[tokio::test]
+async fn a_file_below_the_part_size_is_one_put_object() {
+    let emu = start().await;
+    let data = pattern(60 * KIB, 1);
+    let file = write_file(&data);
+    let counted = count_upload_parts(&emu, 10);
+    let recorder = Recorder::default();
+    let uploader = recorder
+        .attach(Uploader::builder(admin(&emu)).part_size(PART))
+        .build()
+        .unwrap();
+    let out = uploader
+        .upload_file(BUCKET, "src/small.bin", file.path())
+        .content_type("application/x-test")
+        .metadata("origin", "uploader-test")
+        .send()
+        .await
+        .unwrap();
+    assert_intact(&out, &data);
+    assert!(!out.is_multipart());
+    assert_eq!((out.parts, out.parts_uploaded), (0, 0));
+    assert_eq!(out.resume, ResumeStatus::NotResumable);
+    assert_eq!(counted(), 0, "no UploadPart for a small file");
+    let events = recorder.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].bytes_done, data.len() as u64);
+    assert_eq!(object_bytes(&emu, "src/small.bin").await, data);
+    let head = admin(&emu)
+        .head_object(BUCKET, "src/small.bin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_type.as_deref(), Some("application/x-test"));
+    assert_eq!(
+        head.metadata.get("origin").map(String::as_str),
+        Some("uploader-test")
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_large_file_is_uploaded_in_parts_three_at_a_time() {
+    let emu = start().await;
+    let data = pattern(2 * 1024 * KIB + 123, 2);
+    let file = write_file(&data);
+    // Every UploadPart takes at least 40 ms: 21 parts, at most 3 in flight, need ≥ 7 rounds.
+    let delay = Duration::from_millis(40);
+    emu.faults()
+        .push(Fault::delay(delay).operation("UploadPart"));
+    let recorder = Recorder::default();
+    let uploader = recorder
+        .attach(
+            Uploader::builder(admin(&emu))
+                .part_size(PART)
+                .parallelism(3),
+        )
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let out = uploader
+        .upload_file(BUCKET, "src/large.bin", file.path())
+        .send()
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    emu.faults().clear();
+    assert_intact(&out, &data);
+    assert!(out.is_multipart());
+    assert_eq!(out.part_size, PART);
+    assert_eq!((out.parts, out.parts_uploaded), (21, 21));
+    assert!(
+        elapsed >= delay * 7,
+        "21 delayed parts with 3 in flight cannot finish in {elapsed:?}"
+    );
+    let events = recorder.events();
+    assert_eq!(events.len(), 21);
+    assert!(events.windows(2).all(|w| w[0].bytes_done < w[1].bytes_done));
+    let last = events.last().unwrap();
+    assert_eq!(
+        (
+            last.bytes_done,
+            last.total_bytes,
+            last.parts_done,
+            last.parts_total
+        ),
+        (data.len() as u64, data.len() as u64, 21, 21)
+    );
+    let got = admin(&emu)
+        .get_object(BUCKET, "src/large.bin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.crc64, Some(crc64::checksum(&data)));
+    assert_eq!(&got.bytes().await.unwrap()[..], &data[..]);
+    assert!(open_uploads(&emu, "src/large.bin").await.is_empty());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn bytes_in_memory_are_uploaded_in_parts_too() {
+    let emu = start().await;
+    let data = pattern(350 * KIB, 3);
+    let uploader = Uploader::builder(admin(&emu))
+        .part_size(PART)
+        .parallelism(2)
+        .build()
+        .unwrap();
+    let out = uploader
+        .upload_bytes(BUCKET, "src/buffer.bin", data.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_intact(&out, &data);
+    assert_eq!(out.parts, 4);
+    assert_eq!(object_bytes(&emu, "src/buffer.bin").await, data);
+    emu.shutdown().await;
+}
+
+fn sts_client(emu: &EmulatorHandle) -> StsClient {
+    let server_clock = emu.clock().clone();
+    StsClient::builder()
+        .endpoint(emu.endpoint())
+        .credentials(StaticCredentialsProvider::new(
+            emu.user_credentials("uploader").unwrap(),
+        ))
+        .clock(Clock::from_fn(move || server_clock.now()))
+        .build()
+        .unwrap()
+}
+
+const SRC_ONLY: &str = r#"{"Version":"1","Statement":[{"Action":["oss:PutObject"],"Resource":["acs:oss:*:*:examplebucket/src/*"],"Effect":"Allow"}]}"#;
+
+/// Temporary credentials of role RamOssTest narrowed to PutObject on `examplebucket/src/*`.
+async fn partner_credentials(emu: &EmulatorHandle) -> Credentials {
+    let request = AssumeRoleRequest::builder()
+        .role_arn(emu.role_arn("RamOssTest").unwrap())
+        .role_session_name("partner-42")
+        .duration_seconds(900)
+        .policy_json(SRC_ONLY)
+        .build()
+        .unwrap();
+    sts_client(emu)
+        .assume_role(request)
+        .await
+        .unwrap()
+        .credentials
+}
+
+#[tokio::test]
+async fn sts_credentials_limited_to_put_object_upload_in_parts_into_src() {
+    let emu = start().await;
+    let creds = partner_credentials(&emu).await;
+    assert!(creds.access_key_id().starts_with("STS."));
+    let partner = client_with(&emu, creds, fast_retries());
+    let data = pattern(450 * KIB, 4);
+    let file = write_file(&data);
+    let uploader = Uploader::builder(partner).part_size(PART).build().unwrap();
+    let out = uploader
+        .upload_file(BUCKET, "src/partner.bin", file.path())
+        .send()
+        .await
+        .unwrap();
+    assert_intact(&out, &data);
+    assert_eq!(out.parts, 5);
+    assert_eq!(object_bytes(&emu, "src/partner.bin").await, data);
+
+    // Outside src/ the session policy denies it, before any part is sent.
+    let e = uploader
+        .upload_file(BUCKET, "other/partner.bin", file.path())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("AccessDenied"));
+    emu.shutdown().await;
+}
+
+/// Runs an upload with a checkpoint that fails with a 500 on the UploadPart that follows the
+/// `after`-th completed part (the client does not retry). Returns the error's status and the
+/// number of parts the checkpoint records.
+async fn interrupted_upload(
+    emu: &EmulatorHandle,
+    client: Client,
+    dir: &Path,
+    file: &Path,
+    key: &str,
+    after: usize,
+) -> u32 {
+    let faults = emu.faults().clone();
+    let completed = Arc::new(AtomicU32::new(0));
+    let seen = completed.clone();
+    let uploader = Uploader::builder(client)
+        .part_size(PART)
+        .parallelism(1)
+        .checkpoint_dir(dir)
+        .on_progress(move |p| {
+            seen.store(p.parts_done, Ordering::SeqCst);
+            if p.parts_done as usize == after {
+                faults.push(
+                    Fault::fail_next(1)
+                        .operation("UploadPart")
+                        .status(500)
+                        .code("InternalError"),
+                );
+            }
+        })
+        .build()
+        .unwrap();
+    let e = uploader
+        .upload_file(BUCKET, key, file)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(500), "{e}");
+    completed.load(Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn an_interrupted_upload_resumes_with_only_the_missing_parts() {
+    let emu = start().await;
+    let key = "src/resume.bin";
+    let data = pattern(1536 * KIB + 7, 5);
+    let file = write_file(&data);
+    let dir = tempfile::tempdir().unwrap();
+    let no_retries = client_with(
+        &emu,
+        emu.user_credentials("admin").unwrap(),
+        RetryPolicy::no_retries(),
+    );
+    let recorded = interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 6).await;
+    assert_eq!(recorded, 6);
+
+    // The failed run left its upload and parts in place, and a checkpoint naming them.
+    let uploads = open_uploads(&emu, key).await;
+    assert_eq!(uploads.len(), 1);
+    let landed = stored_parts(&emu, key, &uploads[0]).await;
+    assert_eq!(landed, 6);
+    let cp = only_file_in(dir.path()).expect("a checkpoint after the failure");
+    let text = std::fs::read_to_string(&cp).unwrap();
+    assert!(text.contains(&uploads[0]) && text.contains("\"completed_parts\": \"1-6\""));
+    assert!(!text.contains("demo-admin-key-secret"));
+
+    let counted = count_upload_parts(&emu, 100);
+    let recorder = Recorder::default();
+    let uploader = recorder
+        .attach(
+            Uploader::builder(admin(&emu))
+                .part_size(PART)
+                .parallelism(3)
+                .checkpoint_dir(dir.path()),
+        )
+        .build()
+        .unwrap();
+    let out = uploader
+        .upload_file(BUCKET, key, file.path())
+        .send()
+        .await
+        .unwrap();
+    assert_intact(&out, &data);
+    assert!(out.resumed());
+    assert_eq!(
+        out.resume,
+        ResumeStatus::Resumed {
+            parts_reused: 6,
+            verified_by_list_parts: true
+        }
+    );
+    assert_eq!(out.upload_id.as_deref(), Some(uploads[0].as_str()));
+    assert_eq!((out.parts, out.parts_uploaded), (16, 10));
+    assert_eq!(counted(), 10, "only the 10 missing parts were sent");
+    let events = recorder.events();
+    assert_eq!(events.len(), 10);
+    assert_eq!(events[0].parts_done, 7, "progress counts the reused parts");
+    assert_eq!(object_bytes(&emu, key).await, data);
+    assert!(only_file_in(dir.path()).is_none(), "checkpoint removed");
+    assert!(open_uploads(&emu, key).await.is_empty());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_list_parts_rights_a_resume_trusts_the_checkpoint_and_completes_all() {
+    let emu = start().await;
+    let key = "src/partner-resume.bin";
+    let data = pattern(1200 * KIB, 6);
+    let file = write_file(&data);
+    let dir = tempfile::tempdir().unwrap();
+    let creds = partner_credentials(&emu).await;
+
+    let partner_once = client_with(&emu, creds.clone(), RetryPolicy::no_retries());
+    let recorded = interrupted_upload(&emu, partner_once, dir.path(), file.path(), key, 4).await;
+    assert_eq!(recorded, 4);
+    // The partner may not abort (no oss:AbortMultipartUpload): the checkpoint keeps it anyway.
+    assert_eq!(open_uploads(&emu, key).await.len(), 1);
+
+    // ListParts is refused for these credentials.
+    let denied = client_with(&emu, creds.clone(), fast_retries())
+        .list_parts(BUCKET, key, open_uploads(&emu, key).await[0].clone())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Some("AccessDenied"));
+
+    let counted = count_upload_parts(&emu, 100);
+    let uploader = Uploader::builder(client_with(&emu, creds, fast_retries()))
+        .part_size(PART)
+        .checkpoint_dir(dir.path())
+        .build()
+        .unwrap();
+    let out = uploader
+        .upload_file(BUCKET, key, file.path())
+        .send()
+        .await
+        .unwrap();
+    assert_intact(&out, &data);
+    assert_eq!(
+        out.resume,
+        ResumeStatus::Resumed {
+            parts_reused: 4,
+            verified_by_list_parts: false
+        }
+    );
+    assert_eq!((out.parts, out.parts_uploaded), (12, 8));
+    assert_eq!(counted(), 8);
+    assert_eq!(object_bytes(&emu, key).await, data);
+    assert!(only_file_in(dir.path()).is_none());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_checkpoint_for_a_modified_file_is_ignored_and_the_upload_starts_over() {
+    let emu = start().await;
+    let key = "src/stale.bin";
+    let data = pattern(800 * KIB, 7);
+    let file = write_file(&data);
+    let dir = tempfile::tempdir().unwrap();
+    let no_retries = client_with(
+        &emu,
+        emu.user_credentials("admin").unwrap(),
+        RetryPolicy::no_retries(),
+    );
+    interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 3).await;
+    let old = open_uploads(&emu, key).await;
+    assert_eq!(old.len(), 1);
+
+    // The file changes (same size, other bytes, another modification time).
+    let changed = pattern(800 * KIB, 8);
+    std::fs::write(file.path(), &changed).unwrap();
+    let f = std::fs::File::options()
+        .write(true)
+        .open(file.path())
+        .unwrap();
+    f.set_modified(std::time::SystemTime::now() + Duration::from_secs(60))
+        .unwrap();
+    drop(f);
+
+    let uploader = Uploader::builder(admin(&emu))
+        .part_size(PART)
+        .checkpoint_dir(dir.path())
+        .build()
+        .unwrap();
+    let out = uploader
+        .upload_file(BUCKET, key, file.path())
+        .send()
+        .await
+        .unwrap();
+    assert_intact(&out, &changed);
+    assert_eq!(
+        out.resume,
+        ResumeStatus::StartedOver {
+            reason: StartOverReason::StaleCheckpoint
+        }
+    );
+    assert_eq!((out.parts, out.parts_uploaded), (8, 8));
+    assert_ne!(out.upload_id.as_deref(), Some(old[0].as_str()));
+    assert_eq!(object_bytes(&emu, key).await, changed);
+    assert!(
+        open_uploads(&emu, key).await.is_empty(),
+        "the stale upload was aborted"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_tampered_checkpoint_is_ignored_and_replaced() {
+    let emu = start().await;
+    let key = "src/tampered.bin";
+    let data = pattern(500 * KIB, 9);
+    let file = write_file(&data);
+    let dir = tempfile::tempdir().unwrap();
+    let no_retries = client_with(
+        &emu,
+        emu.user_credentials("admin").unwrap(),
+        RetryPolicy::no_retries(),
+    );
+    interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 2).await;
+    let cp = only_file_in(dir.path()).unwrap();
+    let text = std::fs::read_to_string(&cp).unwrap();
+    std::fs::write(&cp, text.replace("1-2", "1-5")).unwrap();
+
+    let uploader = Uploader::builder(admin(&emu))
+        .part_size(PART)
+        .checkpoint_dir(dir.path())
+        .build()
+        .unwrap();
+    let out = uploader
+        .upload_file(BUCKET, key, file.path())
+        .send()
+        .await
+        .unwrap();
+    assert_intact(&out, &data);
+    match &out.resume {
+        ResumeStatus::StartedOver {
+            reason: StartOverReason::InvalidCheckpoint { detail },
+        } => assert!(detail.contains("checksum"), "{detail}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(out.parts_uploaded, 5);
+    assert_eq!(object_bytes(&emu, key).await, data);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_checkpoint_whose_upload_was_aborted_starts_over() {
+    let emu = start().await;
+    let key = "src/gone.bin";
+    let data = pattern(400 * KIB, 10);
+    let file = write_file(&data);
+    let dir = tempfile::tempdir().unwrap();
+    let no_retries = client_with(
+        &emu,
+        emu.user_credentials("admin").unwrap(),
+        RetryPolicy::no_retries(),
+    );
+    interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 1).await;
+    for id in open_uploads(&emu, key).await {
+        admin(&emu)
+            .abort_multipart_upload(BUCKET, key, &id)
+            .await
+            .unwrap();
+    }
+    let uploader = Uploader::builder(admin(&emu))
+        .part_size(PART)
+        .checkpoint_dir(dir.path())
+        .build()
+        .unwrap();
+    let out = uploader
+        .upload_file(BUCKET, key, file.path())
+        .send()
+        .await
+        .unwrap();
+    assert_intact(&out, &data);
+    assert_eq!(
+        out.resume,
+        ResumeStatus::StartedOver {
+            reason: StartOverReason::UploadGone
+        }
+    );
+    assert_eq!(out.parts_uploaded, 4);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_failed_upload_without_checkpoint_is_aborted_unless_parts_are_left() {
+    let emu = start().await;
+    let data = pattern(600 * KIB, 11);
+    let file = write_file(&data);
+    let no_retries = || {
+        client_with(
+            &emu,
+            emu.user_credentials("admin").unwrap(),
+            RetryPolicy::no_retries(),
+        )
+    };
+    for (key, leave) in [("src/aborted.bin", false), ("src/left.bin", true)] {
+        emu.faults().push(
+            Fault::fail_next(1)
+                .operation("UploadPart")
+                .status(500)
+                .code("InternalError"),
+        );
+        let uploader = Uploader::builder(no_retries())
+            .part_size(PART)
+            .leave_parts_on_error(leave)
+            .build()
+            .unwrap();
+        let e = uploader
+            .upload_file(BUCKET, key, file.path())
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some("InternalError"));
+        assert_eq!(
+            open_uploads(&emu, key).await.len(),
+            usize::from(leave),
+            "{key}"
+        );
+    }
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn retried_parts_keep_the_object_intact() {
+    let emu = start().await;
+    let data = pattern(700 * KIB, 12);
+    let file = write_file(&data);
+    emu.faults()
+        .push(Fault::fail_next(2).operation("UploadPart").status(503));
+    emu.faults()
+        .push(Fault::drop_connection_after(10_000).operation("UploadPart"));
+    let uploader = Uploader::builder(admin(&emu))
+        .part_size(PART)
+        .build()
+        .unwrap();
+    let out = uploader
+        .upload_file(BUCKET, "src/retried.bin", file.path())
+        .send()
+        .await
+        .unwrap();
+    assert_intact(&out, &data);
+    assert_eq!(object_bytes(&emu, "src/retried.bin").await, data);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn invalid_options_are_refused_before_any_request() {
+    // Nothing listens on this endpoint: a request would fail with a transport error.
+    let client = Client::builder()
+        .region("cn-hangzhou")
+        .endpoint("http://127.0.0.1:9")
+        .credentials(StaticCredentialsProvider::new(
+            Credentials::new("test-key-id", "test-secret").unwrap(),
+        ))
+        .build()
+        .unwrap();
+    for (builder, field) in [
+        (
+            Uploader::builder(client.clone()).part_size(PART - 1),
+            "part_size",
+        ),
+        (
+            Uploader::builder(client.clone()).part_size(5 * 1024 * 1024 * 1024 + 1),
+            "part_size",
+        ),
+        (
+            Uploader::builder(client.clone()).parallelism(0),
+            "parallelism",
+        ),
+        (
+            Uploader::builder(client.clone()).checkpoint_dir(""),
+            "checkpoint_dir",
+        ),
+    ] {
+        let e = builder.build().unwrap_err();
+        assert_eq!(e.as_invalid_input().unwrap().field(), field, "{e}");
+    }
+    let edge = Uploader::builder(client.clone())
+        .part_size(PART)
+        .parallelism(1)
+        .build()
+        .unwrap();
+    assert_eq!((edge.part_size(), edge.parallelism()), (PART, 1));
+
+    let uploader = Uploader::new(client);
+    assert_eq!(uploader.part_size(), 6 * 1024 * 1024);
+    assert_eq!(uploader.parallelism(), 3);
+    let file = write_file(b"x");
+    let cases = [
+        (
+            uploader.upload_file("Bad_Bucket", "k", file.path()),
+            "bucket",
+        ),
+        (uploader.upload_file(BUCKET, "/abs", file.path()), "key"),
+        (
+            uploader
+                .upload_file(BUCKET, "k", file.path())
+                .metadata("bad name", "v"),
+            "metadata name",
+        ),
+        (uploader.upload_bytes(BUCKET, "", vec![1u8]), "key"),
+    ];
+    for (req, field) in cases {
+        let e = req.send().await.unwrap_err();
+        assert_eq!(
+            e.as_invalid_input().map(|i| i.field().to_owned()),
+            Some(field.to_owned()),
+            "{e}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let e = uploader
+        .upload_file(BUCKET, "k", dir.path())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.as_invalid_input().unwrap().field(), "path");
+}
+
+#[tokio::test]
+async fn debug_output_holds_no_secrets() {
+    let emu = start().await;
+    let creds = partner_credentials(&emu).await;
+    let secret = creds.access_key_secret().to_owned();
+    let token = creds.security_token().unwrap().to_owned();
+    let uploader = Uploader::builder(client_with(&emu, creds, fast_retries()))
+        .checkpoint_dir("/tmp/checkpoints")
+        .on_progress(|_| {})
+        .build()
+        .unwrap();
+    let request = uploader.upload_bytes(BUCKET, "src/k", vec![0u8; 10]);
+    for text in [format!("{uploader:?}"), format!("{request:?}")] {
+        assert!(!text.contains(&secret), "{text}");
+        assert!(!text.contains(&token), "{text}");
+    }
+    emu.shutdown().await;
+}
