@@ -1,6 +1,7 @@
 //! OSS: addressing, operation dispatch, authorisation, and the operations themselves.
 
 mod auth;
+mod cors;
 mod list;
 mod multipart;
 mod object;
@@ -392,27 +393,43 @@ pub(crate) async fn handle(
         body,
         host,
     };
+    let origin = oreq.header("origin");
+    let bucket_cfg = state.buckets.get(&oreq.bucket);
+    if oreq.method == Method::OPTIONS {
+        let answer = match bucket_cfg {
+            None => Err(OssError::no_such_bucket(&oreq.bucket)),
+            Some(b) => cors::preflight(b, &oreq.headers),
+        };
+        return Ok(answer.unwrap_or_else(|e| oss_error_response(&e, info, false)));
+    }
+    let method = oreq.method.clone();
+    let decorate = |mut resp: Response<Body>| {
+        if let Some(b) = bucket_cfg {
+            cors::decorate(b, origin.as_deref(), method.as_str(), &mut resp);
+        }
+        resp
+    };
     let op = match classify(&oreq) {
         Ok(op) => op,
-        Err(e) => return Ok(oss_error_response(&e, info, head)),
+        Err(e) => return Ok(decorate(oss_error_response(&e, info, head))),
     };
     let mut truncate = None;
     match apply_fault(state, op.name(), Some(&mut oreq.body), op == Op::GetObject).await? {
         Some(Injected::Fail(status, code, message)) => {
             let e = OssError::new(status, &code, message, "0000-00000000");
-            return Ok(oss_error_response(&e, info, head));
+            return Ok(decorate(oss_error_response(&e, info, head)));
         }
         Some(Injected::Truncate(limit)) => truncate = Some(limit),
         None => {}
     }
     let result = run(state, op, oreq, info).await;
-    Ok(match result {
+    Ok(decorate(match result {
         Ok(r) => match truncate {
             Some(limit) => r.map(|b| truncate_body(b, limit)),
             None => r,
         },
         Err(e) => oss_error_response(&e, info, head),
-    })
+    }))
 }
 
 async fn run(
