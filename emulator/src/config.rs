@@ -152,6 +152,27 @@ pub struct BucketConfig {
     /// The bucket ACL (default `private`).
     #[serde(default)]
     pub acl: BucketAcl,
+    /// CORS rules (default none: cross-origin browser requests are refused, as in OSS).
+    #[serde(default)]
+    pub cors: Vec<CorsRule>,
+}
+
+/// A bucket CORS rule, as in OSS's `PutBucketCors`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorsRule {
+    /// Origins allowed (`*` alone, or with one `*` wildcard, e.g. `http://*.example.com`).
+    pub allowed_origins: Vec<String>,
+    /// Methods allowed (`GET`, `PUT`, `POST`, `DELETE`, `HEAD`).
+    pub allowed_methods: Vec<String>,
+    /// Request headers a preflight may ask for (`*` wildcards, case-insensitive).
+    #[serde(default)]
+    pub allowed_headers: Vec<String>,
+    /// Response headers the browser may read (e.g. `ETag`, `x-oss-request-id`).
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    /// How long a browser may cache a preflight answer.
+    #[serde(default)]
+    pub max_age_seconds: Option<u64>,
 }
 
 /// The whole emulator configuration.
@@ -246,12 +267,14 @@ impl EmulatorConfig {
                     region: demo::REGION.to_owned(),
                     owner: None,
                     acl: BucketAcl::Private,
+                    cors: Vec::new(),
                 },
                 BucketConfig {
                     name: demo::OTHER_BUCKET.to_owned(),
                     region: demo::OTHER_REGION.to_owned(),
                     owner: None,
                     acl: BucketAcl::Private,
+                    cors: Vec::new(),
                 },
             ],
         }
