@@ -193,18 +193,41 @@ async fn upload_multipart(uploader: &Uploader, file: &Path, key: &str) -> Result
 /// A server that reads and discards every request body and answers 200 with an ETag (and the
 /// XML InitiateMultipartUpload / CompleteMultipartUpload need): the ceiling of HTTP over
 /// loopback on this machine, without any emulator work.
-async fn start_sink() -> String {
+///
+/// With `hash`, it also computes MD5 and CRC-64 of every body frame by frame, as the emulator's
+/// handler does — the emulator's per-byte work without the rest of the emulator.
+async fn start_sink(hash: bool) -> String {
     use axum::http::{header, Method, StatusCode};
     use axum::response::{IntoResponse, Response};
     use http_body_util::BodyExt as _;
 
-    async fn sink(req: axum::extract::Request) -> Response {
-        let (parts, mut body) = req.into_parts();
+    async fn drain(body: &mut axum::body::Body, hash: bool) {
+        use md5::Digest as _;
+        let mut md5 = md5::Md5::new();
+        let mut crc = alioss::oss::crc64::Crc64::new();
         while let Some(frame) = body.frame().await {
-            if frame.is_err() {
-                break;
+            let Ok(frame) = frame else { break };
+            if let (true, Some(data)) = (hash, frame.data_ref()) {
+                md5.update(data);
+                crc.update(data);
             }
         }
+        std::hint::black_box((md5.finalize(), crc.value()));
+    }
+
+    async fn discard(req: axum::extract::Request) -> Response {
+        let (parts, mut body) = req.into_parts();
+        drain(&mut body, false).await;
+        respond(&parts)
+    }
+
+    async fn hashing(req: axum::extract::Request) -> Response {
+        let (parts, mut body) = req.into_parts();
+        drain(&mut body, true).await;
+        respond(&parts)
+    }
+
+    fn respond(parts: &axum::http::request::Parts) -> Response {
         let query = parts.uri.query().unwrap_or("");
         let xml = if parts.method == Method::POST && query.contains("uploads") {
             Some(
@@ -230,8 +253,13 @@ async fn start_sink() -> String {
         .await
         .expect("bind sink");
     let addr = listener.local_addr().expect("sink address");
+    let app = if hash {
+        axum::Router::new().fallback(hashing)
+    } else {
+        axum::Router::new().fallback(discard)
+    };
     tokio::spawn(async move {
-        let _ = axum::serve(listener, axum::Router::new().fallback(sink)).await;
+        let _ = axum::serve(listener, app).await;
     });
     format!("http://{addr}")
 }
@@ -456,7 +484,7 @@ async fn bench() {
 
     // 3. Where the time goes: the same uploads into a server that only discards the body, and
     //    the per-byte work the emulator's handler does (MD5 + CRC-64 of every body).
-    let sink = start_sink().await;
+    let sink = start_sink(false).await;
     let to_sink = client(
         &sink,
         alioss::Credentials::new("test-key-id", "test-secret").expect("creds"),
@@ -538,6 +566,49 @@ async fn bench() {
     print_table(
         "baseline: a server that discards the body (no emulator)",
         &baseline,
+    );
+
+    let hashing_sink = start_sink(true).await;
+    let to_hashing = client(
+        &hashing_sink,
+        alioss::Credentials::new("test-key-id", "test-secret").expect("creds"),
+    );
+    let mut hashed = Vec::new();
+    if curl {
+        let url = format!("{hashing_sink}/{BUCKET}/h/curl");
+        hashed.push(
+            run_method("curl -T → MD5+CRC server", rounds, size, None, "", || {
+                curl_put_url(&url, &[], &path)
+            })
+            .await,
+        );
+    }
+    hashed.push(
+        run_method(
+            "alioss put_object → MD5+CRC server",
+            rounds,
+            size,
+            None,
+            "",
+            || put_from_path(&to_hashing, &path, "h/put"),
+        )
+        .await,
+    );
+    let up3 = uploader_for(&to_hashing, 3);
+    hashed.push(
+        run_method(
+            "alioss Uploader(3) → MD5+CRC server",
+            rounds,
+            size,
+            None,
+            "",
+            || upload_multipart(&up3, &path, "h/up3"),
+        )
+        .await,
+    );
+    print_table(
+        "a server that only hashes the body (MD5 + CRC-64, as the emulator does)",
+        &hashed,
     );
 
     let sample = &data[..data.len().min(64 << 20)];

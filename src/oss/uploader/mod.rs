@@ -71,7 +71,7 @@ type ProgressFn = dyn Fn(&UploadProgress) + Send + Sync;
 ///
 /// 1. ListParts tells which parts landed; each is accepted only if its size matches and its
 ///    CRC-64 (when listed) equals that of the local file range; the others are uploaded again.
-/// 2. If ListParts is **refused with 403** (temporary credentials allowing only
+/// 2. If ListParts is **refused** (`AccessDenied`: temporary credentials allowing only
 ///    `oss:PutObject`, as in the partner scenario, do not grant `oss:ListParts`), the part
 ///    numbers the checkpoint records as completed are trusted, the missing ones uploaded, and
 ///    the upload is completed with `x-oss-complete-all`; the object's CRC-64 is then checked
@@ -317,7 +317,7 @@ pub enum ResumeStatus {
         /// Parts of the earlier run that were kept.
         parts_reused: u32,
         /// `true` when ListParts confirmed every kept part (size and CRC-64); `false` when
-        /// ListParts was refused (403) and the checkpoint's record was trusted instead (the
+        /// ListParts was refused (`AccessDenied`) and the checkpoint's record was trusted instead (the
         /// object's CRC-64 is then checked against the whole file).
         verified_by_list_parts: bool,
     },
@@ -752,7 +752,7 @@ impl Job<'_> {
                     },
                 ))
             }
-            Err(e) if e.status() == Some(403) => {
+            Err(e) if e.code() == Some("AccessDenied") => {
                 tracing::warn!(
                     error = %e,
                     "ListParts was refused; trusting the parts the checkpoint records"
