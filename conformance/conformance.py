@@ -19,9 +19,11 @@ import argparse
 import datetime
 import email.utils
 import hashlib
+import io
 import json
 import os
 import re
+import tempfile
 import sys
 import traceback
 import urllib.error
@@ -461,6 +463,53 @@ def multipart_case(r: Runner, label: str, writer: oss.Client, reader: oss.Client
     r.case(f"{label}: multipart upload (128 KiB + 100 KiB + 777 B parts), then GetObject", run)
 
 
+def head_case(r: Runner, label: str, reader: oss.Client) -> None:
+    key = f"conformance/{RUN}/{label}/put.bin"
+
+    def run() -> str:
+        res = reader.head_object(oss.HeadObjectRequest(bucket=BUCKET, key=key))
+        if res.content_length != 10_000:
+            raise Mismatch(f"Content-Length {res.content_length} != 10000")
+        if (res.metadata or {}).get("case") != label:
+            raise Mismatch(f"x-oss-meta-case {(res.metadata or {}).get('case')!r} != {label!r}")
+        if res.hash_crc64 != str(crc64(payload(10_000, key))):
+            raise Mismatch("x-oss-hash-crc64ecma differs from the object's CRC-64")
+        missing = expect_refused(lambda: reader.head_object(oss.HeadObjectRequest(
+            bucket=BUCKET, key=key + ".missing")), 404, "NoSuchKey")
+        return f"length, user metadata, CRC-64 right; missing key: {missing} (from x-oss-err)"
+
+    r.case(f"{label}: HeadObject (and a missing key's error read from x-oss-err)", run)
+
+
+def transfer_manager_cases(r: Runner, label: str, writer: oss.Client,
+                           reader: oss.Client) -> None:
+    """The SDK's own Uploader and Downloader: parallel UploadPart / ranged GetObject."""
+    key = f"conformance/{RUN}/{label}/uploader.bin"
+    data = payload(1024 * 1024 + 4321, key)
+
+    def upload() -> str:
+        up = writer.uploader(part_size=200 * 1024, parallel_num=3)
+        res = up.upload_from(oss.PutObjectRequest(bucket=BUCKET, key=key), io.BytesIO(data))
+        if res.hash_crc64 != str(crc64(data)):
+            raise Mismatch(f"x-oss-hash-crc64ecma {res.hash_crc64!r} != {crc64(data)}")
+        check_equal("GetObject after Uploader", data, get_bytes(reader, key))
+        parts = -(-len(data) // (200 * 1024))
+        return f"{len(data)} bytes in {parts} parts, 3 in parallel; CRC-64 and content right"
+
+    def download() -> str:
+        down = reader.downloader(part_size=256 * 1024, parallel_num=3)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "object.bin")
+            down.download_file(oss.GetObjectRequest(bucket=BUCKET, key=key), path)
+            with open(path, "rb") as f:
+                check_equal("Downloader", data, f.read())
+        ranges = -(-len(data) // (256 * 1024))
+        return f"HeadObject + {ranges} ranged GETs, 3 in parallel; content equal"
+
+    if r.case(f"{label}: SDK Uploader (multipart, 200 KiB parts, 3 in parallel)", upload):
+        r.case(f"{label}: SDK Downloader (ranged GETs, 3 in parallel)", download)
+
+
 def presign_get_case(r: Runner, label: str, signer: oss.Client, writer: oss.Client) -> None:
     key = f"conformance/{RUN}/{label}/presigned-get.txt"
     data = b"fetched through a presigned URL " + RUN.encode()
@@ -531,6 +580,8 @@ def main() -> int:
     put_get_cases(r, "root-v4", root, root)
     append_cases(r, "root-v4", root, root)
     multipart_case(r, "root-v4", root, root)
+    head_case(r, "root-v4", root)
+    transfer_manager_cases(r, "root-v4", root, root)
     presign_get_case(r, "root-v4", root, root)
     presign_put_case(r, "root-v4", root, root)
 
@@ -578,6 +629,9 @@ def main() -> int:
         put_get_cases(r, "sts-v4", sts_w, sts_r)
         append_cases(r, "sts-v4", sts_w, root)
         multipart_case(r, "sts-v4", sts_w, root)
+        if reader is not None:
+            head_case(r, "sts-v4", sts_r)
+            transfer_manager_cases(r, "sts-v4", sts_w, sts_r)
         presign_put_case(r, "sts-v4", sts_w, root)
         if reader is not None:
             presign_get_case(r, "sts-v4 (RamOssReader)", sts_r, root)

@@ -99,8 +99,21 @@ say "emulator running (pid $emu_pid)"
 status=0
 # Only 127.0.0.1 is spoken to: a proxy from the environment must not step in.
 env -u http_proxy -u HTTP_PROXY -u https_proxy -u HTTPS_PROXY -u all_proxy -u ALL_PROXY \
-  timeout 300 "$venv/bin/python" "$here/conformance.py" --ready-file "$work/ready.json" ||
-  status=$?
+  timeout 300 "$venv/bin/python" "$here/conformance.py" --ready-file "$work/ready.json" \
+  2>&1 | tee "$work/output" || status=$?
+# Belt and braces: none of the emulator's configured secrets may appear in what was printed.
+if ! "$venv/bin/python" - "$work/ready.json" "$work/output" <<'PY'
+import json, sys
+ready = json.load(open(sys.argv[1]))
+secrets = [ready["root"]["access_key_secret"]]
+secrets += [u["access_key_secret"] for u in ready.get("users", {}).values()]
+printed = open(sys.argv[2], encoding="utf-8", errors="replace").read()
+sys.exit(1 if any(s and s in printed for s in secrets) else 0)
+PY
+then
+  say "a configured secret appeared in the output above (redaction failed)" >&2
+  status=1
+fi
 if [ "$status" -ne 0 ]; then
   say "FAILED (exit $status); last lines of the emulator's stderr:" >&2
   tail -n 20 "$work/stderr" >&2 || true

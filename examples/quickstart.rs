@@ -17,6 +17,7 @@
 //!    emulator's clock, as real clients read a synchronised wall clock) the credentials the
 //!    organisation handed out once have stopped working, while the client whose provider
 //!    refreshes them keeps uploading.
+//! 5. The organisation lists, with its own `admin` user, what arrived under `src/`.
 //!
 //! Run it with:
 //!
@@ -64,10 +65,11 @@ pub async fn run() -> Result<(), BoxError> {
     Ok(())
 }
 
-/// An OSS clock that reads the emulator's clock, so that moving the emulator forward moves the
+/// A clock that reads the emulator's clock, so that moving the emulator forward moves the
 /// clients with it (as if time had really passed).
-fn emulator_time(clock: alioss_emulator::Clock) -> alioss::credentials::Clock {
-    alioss::credentials::Clock::from_fn(move || clock.now())
+fn emulator_time(emu: &EmulatorHandle) -> Clock {
+    let clock = emu.clock().clone();
+    Clock::from_fn(move || clock.now())
 }
 
 /// Fails with `what` unless `ok`.
@@ -101,7 +103,7 @@ fn oss_client(
         .region(REGION)
         .endpoint(emu.endpoint())
         .path_style(true)
-        .clock(emulator_time(emu.clock().clone()))
+        .clock(emulator_time(emu))
         .credentials(provider)
         .build()?)
 }
@@ -118,11 +120,10 @@ async fn scenario(emu: &EmulatorHandle) -> Result<(), BoxError> {
     println!("RAM user {}: {}", demo::USER_NAME, describe(&uploader));
     println!("role {}: {role_arn}", demo::ROLE_NAME);
 
-    let emulator_clock = emu.clock().clone();
     let sts = StsClient::builder()
         .endpoint(emu.endpoint())
         .credentials(StaticCredentialsProvider::new(uploader))
-        .clock(Clock::from_fn(move || emulator_clock.now()))
+        .clock(emulator_time(emu))
         .build()?;
 
     let session_policy = Policy::builder()
@@ -255,6 +256,38 @@ async fn scenario(emu: &EmulatorHandle) -> Result<(), BoxError> {
         renewed.access_key_id() != first.access_key_id(),
         "the refreshing provider should have fetched new credentials",
     )?;
+
+    // ------------------------------------------------------------------ what arrived
+    println!("\n== 5. the organisation lists what arrived under src/ (RAM user `admin`)");
+    let admin = emu
+        .user_credentials(demo::ADMIN_NAME)
+        .ok_or("the demo configuration has no RAM user `admin`")?;
+    let organisation = oss_client(emu, StaticCredentialsProvider::new(admin))?;
+    let listing = organisation
+        .list_objects_v2(BUCKET)
+        .prefix("src/")
+        .send()
+        .await?;
+    for object in &listing.objects {
+        println!("{:>8} bytes  {}", object.size, object.key);
+    }
+    let landed: Vec<&str> = listing.objects.iter().map(|o| o.key.as_str()).collect();
+    for key in [
+        "src/data.csv",
+        "src/log.txt",
+        "src/catalogue.bin",
+        "src/presigned.txt",
+        "src/form-upload.txt",
+        "src/before-expiry.txt",
+        "src/after-expiry.txt",
+    ] {
+        ensure(landed.contains(&key), format!("{key} should have arrived"))?;
+    }
+    match organisation.head_object(BUCKET, "other.txt").send().await {
+        Err(e) if e.status() == Some(404) => println!("other.txt: not there (HTTP 404)"),
+        Ok(_) => return Err("other.txt should not exist: its upload was denied".into()),
+        Err(e) => return Err(e.into()),
+    }
     Ok(())
 }
 

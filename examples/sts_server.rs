@@ -87,10 +87,12 @@ async fn main() {
 pub async fn run(args: Vec<String>) -> Result<(), BoxError> {
     let demo_flag = args.iter().any(|a| a == "--demo");
     let listen = listen_address(&args)?;
-    match (demo_flag, Config::from_env()?) {
-        (false, Some(config)) => serve_until_ctrl_c(config, listen).await,
-        (true, _) => demo_self_test(listen).await,
-        (false, None) => {
+    if demo_flag {
+        return demo_self_test(listen).await;
+    }
+    match Config::from_env()? {
+        Some(config) => serve_until_ctrl_c(config, listen).await,
+        None => {
             println!(
                 "no ACCESS_KEY_ID / ACCESS_KEY_SECRET / RAM_ROLE_ARN configured: running the demo"
             );
@@ -122,19 +124,28 @@ struct Config {
 }
 
 impl Config {
-    /// `None` when the RAM user's AccessKey or the role ARN is not configured.
+    /// `None` when nothing is configured (then the demo runs); an error when the configuration
+    /// is incomplete.
     fn from_env() -> Result<Option<Self>, BoxError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let Some(role_arn) = var("RAM_ROLE_ARN") else {
+            if var("ACCESS_KEY_ID").is_some() {
+                return Err(
+                    "ACCESS_KEY_ID is set but RAM_ROLE_ARN is not: name the role to assume".into(),
+                );
+            }
             return Ok(None);
         };
         let caller = match (var("ACCESS_KEY_ID"), var("ACCESS_KEY_SECRET")) {
             (Some(id), Some(secret)) => Credentials::new(id, secret)?,
-            _ => match EnvironmentCredentialsProvider::new().credentials() {
-                Ok(c) => c,
-                Err(e) if e.is_not_configured() => return Ok(None),
-                Err(e) => return Err(e.into()),
-            },
+            (Some(_), None) => {
+                return Err("ACCESS_KEY_ID is set but ACCESS_KEY_SECRET is not".into())
+            }
+            _ => EnvironmentCredentialsProvider::new()
+                .credentials()
+                .map_err(|e| {
+                    format!("RAM_ROLE_ARN is set but no RAM user AccessKey was found: {e}")
+                })?,
         };
         Ok(Some(Self {
             caller,

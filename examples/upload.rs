@@ -5,9 +5,10 @@
 //! `sts_server` example) for temporary credentials with
 //! [`alioss::credentials::UrlCredentialsProvider`], which fetches them again before they expire,
 //! and uploads: files of 512 KiB and more with a multipart upload (256 KiB parts streamed from
-//! disk, four at a time), smaller files with one PutObject streamed from disk
-//! (`Body::from_path`). It prints the ETag and the CRC-64 OSS computed, checks the CRC-64
-//! against the one computed locally, then reads the object back and checks it again.
+//! disk, four at a time; bigger parts when a file would need more than 10,000), smaller files
+//! with one PutObject streamed from disk (`Body::from_path`). It prints the ETag and the CRC-64
+//! OSS computed, checks the CRC-64 against the one computed locally, then reads the object back
+//! and checks it again.
 //!
 //! # Running it
 //!
@@ -58,8 +59,11 @@ type BoxError = Box<dyn Error + Send + Sync>;
 
 /// Files at least this large are uploaded in parts.
 const MULTIPART_THRESHOLD: u64 = 512 * 1024;
-/// The size of every part but the last (OSS requires at least 100 KiB).
+/// The size of every part but the last (OSS requires at least 100 KiB), unless the file needs
+/// bigger parts to fit in [`MAX_PARTS`].
 const PART_SIZE: u64 = 256 * 1024;
+/// The most parts one upload may have.
+const MAX_PARTS: u64 = 10_000;
 /// How many parts are uploaded at once.
 const PARTS_IN_FLIGHT: usize = 4;
 /// The size of the file generated when none is given.
@@ -368,14 +372,15 @@ async fn multipart_upload(
     key: &str,
 ) -> Result<(Option<String>, Option<u64>), BoxError> {
     let upload = client.initiate_multipart_upload(bucket, key).send().await?;
-    let count = size.div_ceil(PART_SIZE);
-    println!("InitiateMultipartUpload {key}: {count} parts of up to {PART_SIZE} bytes");
+    let part_size = PART_SIZE.max(size.div_ceil(MAX_PARTS));
+    let count = size.div_ceil(part_size);
+    println!("InitiateMultipartUpload {key}: {count} parts of up to {part_size} bytes");
     let uploaded: Result<Vec<UploadPartOutput>, alioss::Error> = stream::iter(0..count)
         .map(|index| {
             let upload_id = upload.upload_id.clone();
             async move {
-                let offset = index * PART_SIZE;
-                let len = PART_SIZE.min(size - offset);
+                let offset = index * part_size;
+                let len = part_size.min(size - offset);
                 let number = u32::try_from(index + 1)
                     .map_err(|_| alioss::Error::invalid("part_number", "too many parts"))?;
                 let out = client

@@ -30,6 +30,7 @@
 
 pub mod credentials;
 pub mod error;
+mod http;
 pub mod oss;
 pub mod sts;
 

@@ -25,45 +25,79 @@ pub(crate) enum IngestError {
     Client(hyper::Error),
 }
 
-/// Streams `body` into `writer`, hashing as it goes.
+/// Bodies at least this long (by `Content-Length`, or of unknown length) are hashed on a
+/// blocking thread while they are received, so MD5 does not cap the upload rate.
+const PIPELINE_THRESHOLD: u64 = 1024 * 1024;
+
+/// Streams `body` into `writer`, computing MD5 and CRC-64 as it goes. `expected_len` is the
+/// declared `Content-Length`, if any.
 pub(crate) async fn ingest(
     body: &mut Incoming,
     mut writer: BlobWriter,
     limit: u64,
+    expected_len: Option<u64>,
 ) -> Result<Ingested, IngestError> {
-    let mut md5 = md5::Md5::new();
-    let mut crc = Crc64::new();
-    let mut total: u64 = 0;
-    loop {
-        let frame = match body.frame().await {
-            None => break,
-            Some(Ok(f)) => f,
-            Some(Err(e)) => {
-                writer.discard().await;
-                return Err(IngestError::Client(e));
+    let pipelined = expected_len.is_none_or(|n| n >= PIPELINE_THRESHOLD);
+    let mut inline = (!pipelined).then(|| (md5::Md5::new(), Crc64::new()));
+    let (tx, hasher) = if pipelined {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(64);
+        let hasher = tokio::task::spawn_blocking(move || {
+            let mut md5 = md5::Md5::new();
+            let mut crc = Crc64::new();
+            while let Some(chunk) = rx.blocking_recv() {
+                md5.update(&chunk);
+                crc.update(&chunk);
             }
+            (<[u8; 16]>::from(md5.finalize()), crc.value())
+        });
+        (Some(tx), Some(hasher))
+    } else {
+        (None, None)
+    };
+    let mut total: u64 = 0;
+    let failure = loop {
+        let frame = match body.frame().await {
+            None => break None,
+            Some(Ok(f)) => f,
+            Some(Err(e)) => break Some(IngestError::Client(e)),
         };
         let Ok(chunk) = frame.into_data() else {
             continue;
         };
         total += chunk.len() as u64;
         if total > limit {
-            writer.discard().await;
-            return Err(IngestError::TooLarge);
+            break Some(IngestError::TooLarge);
         }
-        md5.update(&chunk);
-        crc.update(&chunk);
+        if let Some((md5, crc)) = &mut inline {
+            md5.update(&chunk);
+            crc.update(&chunk);
+        }
+        if let Some(tx) = &tx {
+            if tx.send(chunk.clone()).await.is_err() {
+                break Some(IngestError::Io(std::io::Error::other(
+                    "hashing thread stopped",
+                )));
+            }
+        }
         if let Err(e) = writer.write(chunk).await {
-            writer.discard().await;
-            return Err(IngestError::Io(e));
+            break Some(IngestError::Io(e));
         }
+    };
+    drop(tx);
+    let hashes = match hasher {
+        Some(h) => h.await.ok(),
+        None => inline.map(|(md5, crc)| (md5.finalize().into(), crc.value())),
+    };
+    if let Some(e) = failure {
+        writer.discard().await;
+        return Err(e);
     }
+    let Some((md5, crc64)) = hashes else {
+        writer.discard().await;
+        return Err(IngestError::Io(std::io::Error::other("hashing failed")));
+    };
     let blob = writer.finish().await.map_err(IngestError::Io)?;
-    Ok(Ingested {
-        blob,
-        md5: md5.finalize().into(),
-        crc64: crc.value(),
-    })
+    Ok(Ingested { blob, md5, crc64 })
 }
 
 /// Reads a small body completely into memory (XML documents, forms), up to `limit` bytes.

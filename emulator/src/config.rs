@@ -152,6 +152,27 @@ pub struct BucketConfig {
     /// The bucket ACL (default `private`).
     #[serde(default)]
     pub acl: BucketAcl,
+    /// CORS rules (default none: cross-origin browser requests are refused, as in OSS).
+    #[serde(default)]
+    pub cors: Vec<CorsRule>,
+}
+
+/// A bucket CORS rule, as in OSS's `PutBucketCors`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorsRule {
+    /// Origins allowed (`*` alone, or with one `*` wildcard, e.g. `http://*.example.com`).
+    pub allowed_origins: Vec<String>,
+    /// Methods allowed (`GET`, `PUT`, `POST`, `DELETE`, `HEAD`).
+    pub allowed_methods: Vec<String>,
+    /// Request headers a preflight may ask for (`*` wildcards, case-insensitive).
+    #[serde(default)]
+    pub allowed_headers: Vec<String>,
+    /// Response headers the browser may read (e.g. `ETag`, `x-oss-request-id`).
+    #[serde(default)]
+    pub expose_headers: Vec<String>,
+    /// How long a browser may cache a preflight answer.
+    #[serde(default)]
+    pub max_age_seconds: Option<u64>,
 }
 
 /// The whole emulator configuration.
@@ -246,12 +267,14 @@ impl EmulatorConfig {
                     region: demo::REGION.to_owned(),
                     owner: None,
                     acl: BucketAcl::Private,
+                    cors: Vec::new(),
                 },
                 BucketConfig {
                     name: demo::OTHER_BUCKET.to_owned(),
                     region: demo::OTHER_REGION.to_owned(),
                     owner: None,
                     acl: BucketAcl::Private,
+                    cors: Vec::new(),
                 },
             ],
         }
@@ -283,7 +306,9 @@ impl EmulatorConfig {
                 "must be a non-empty string of digits",
             ));
         }
-        if self.root.access_key_id.is_empty() || self.root.access_key_secret.is_empty() {
+        if self.root.access_key_id.trim().is_empty()
+            || self.root.access_key_secret.trim().is_empty()
+        {
             return Err(cfg_err(
                 "root",
                 "needs a non-empty access_key_id and access_key_secret",
@@ -294,7 +319,7 @@ impl EmulatorConfig {
             if u.name.is_empty() {
                 return Err(cfg_err(format!("users[{i}].name"), "must not be empty"));
             }
-            if u.access_key_id.is_empty() || u.access_key_secret.is_empty() {
+            if u.access_key_id.trim().is_empty() || u.access_key_secret.trim().is_empty() {
                 return Err(cfg_err(
                     format!("users[{i}]"),
                     "needs a non-empty access_key_id and access_key_secret",
@@ -389,6 +414,19 @@ mod tests {
         cfg.validate().unwrap();
         assert_eq!(cfg.role_arn(&cfg.roles[0]), demo::ROLE_ARN);
         assert!(!format!("{:?}", cfg.root).contains(demo::ROOT_KEY_SECRET));
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let text = format!("{:?}", EmulatorConfig::demo());
+        for secret in [
+            demo::ROOT_KEY_SECRET,
+            demo::USER_KEY_SECRET,
+            demo::ADMIN_KEY_SECRET,
+        ] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(text.contains(demo::USER_KEY_ID));
     }
 
     #[test]

@@ -44,6 +44,23 @@ impl OssError {
         self
     }
 
+    /// Replaces every occurrence of `secret` (raw or percent-encoded once or twice) in the
+    /// extra elements, so that a security token never comes back in an error body.
+    pub(crate) fn redact(mut self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        let forms = redaction_forms(secret);
+        for (_, v) in &mut self.0.extra {
+            for f in &forms {
+                if v.contains(f.as_str()) {
+                    *v = v.replace(f.as_str(), "<redacted>");
+                }
+            }
+        }
+        self
+    }
+
     pub(crate) fn no_such_bucket(bucket: &str) -> Self {
         Self::new(
             404,
@@ -162,6 +179,15 @@ impl OssError {
     }
 }
 
+/// A secret as it may appear in a string to sign: raw, percent-encoded, encoded twice.
+pub(crate) fn redaction_forms(secret: &str) -> Vec<String> {
+    let once = alioss::oss::signer::uri_encode(secret);
+    let twice = alioss::oss::signer::uri_encode(&once);
+    let mut forms = vec![twice, once, secret.to_owned()];
+    forms.dedup();
+    forms
+}
+
 /// Appends `<name>escaped value</name>\n`.
 pub(crate) fn push_elem(out: &mut String, name: &str, value: &str) {
     out.push_str("  <");
@@ -204,6 +230,16 @@ impl StsError {
             "NoPermission",
             "You are not authorized to do this action. You should be authorized by RAM.",
         )
+    }
+
+    /// Removes `secret` (raw or percent-encoded) from the message.
+    pub(crate) fn redact(mut self, secret: &str) -> Self {
+        if !secret.is_empty() {
+            for f in redaction_forms(secret) {
+                self.message = self.message.replace(f.as_str(), "<redacted>");
+            }
+        }
+        self
     }
 
     pub(crate) fn to_json(&self, request_id: &str) -> String {

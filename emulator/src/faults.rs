@@ -145,20 +145,27 @@ impl Faults {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes the first fault matching `operation`, counting one use of it.
-    pub(crate) fn take(&self, operation: &str) -> Option<FaultKind> {
+    /// The faults for one request of `operation`: the total of every matching delay, and the
+    /// first matching fail or drop fault; each counts one use.
+    pub(crate) fn take(&self, operation: &str) -> (Duration, Option<FaultKind>) {
         let mut list = self.lock();
-        let idx = list.iter().position(|f| {
-            f.remaining != Some(0) && f.operation.as_deref().is_none_or(|o| o == operation)
-        })?;
-        let kind = list[idx].kind.clone();
-        if let Some(n) = &mut list[idx].remaining {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                list.remove(idx);
+        let mut delay = Duration::ZERO;
+        let mut action = None;
+        for f in list.iter_mut() {
+            if f.remaining == Some(0) || f.operation.as_deref().is_some_and(|o| o != operation) {
+                continue;
+            }
+            match &f.kind {
+                FaultKind::Delay(d) => delay += *d,
+                other if action.is_none() => action = Some(other.clone()),
+                _ => continue,
+            }
+            if let Some(n) = &mut f.remaining {
+                *n = n.saturating_sub(1);
             }
         }
-        Some(kind)
+        list.retain(|f| f.remaining != Some(0));
+        (delay, action)
     }
 }
 
@@ -175,21 +182,25 @@ mod tests {
                 .status(500)
                 .code("InternalError"),
         );
-        assert_eq!(f.take("GetObject"), None);
+        assert_eq!(f.take("GetObject").1, None);
         assert!(matches!(
-            f.take("PutObject"),
+            f.take("PutObject").1,
             Some(FaultKind::Fail { status: 500, .. })
         ));
-        assert!(f.take("PutObject").is_some());
-        assert_eq!(f.take("PutObject"), None);
+        assert!(f.take("PutObject").1.is_some());
+        assert_eq!(f.take("PutObject").1, None);
     }
 
     #[test]
     fn delay_stays_until_cleared() {
         let f = Faults::default();
         f.push(Fault::delay(Duration::from_millis(5)));
-        assert!(f.take("A").is_some());
-        assert!(f.take("B").is_some());
+        f.push(Fault::fail_next(1).operation("B"));
+        assert_eq!(f.take("A"), (Duration::from_millis(5), None));
+        let (d, fail) = f.take("B");
+        assert_eq!(d, Duration::from_millis(5));
+        assert!(fail.is_some(), "a delay does not hide a later fault");
+        assert_eq!(f.take("B"), (Duration::from_millis(5), None));
         f.clear();
         assert!(f.is_empty());
     }

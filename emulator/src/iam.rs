@@ -12,6 +12,7 @@ use crate::config::EmulatorConfig;
 /// A RAM user.
 pub(crate) struct User {
     pub(crate) name: String,
+    pub(crate) user_id: String,
     pub(crate) access_key_id: String,
     pub(crate) secret: String,
     pub(crate) policies: Vec<CompiledPolicy>,
@@ -107,6 +108,7 @@ impl Iam {
             .iter()
             .map(|u| {
                 Arc::new(User {
+                    user_id: format!("2{:015}", md5_u64(&u.name) % 1_000_000_000_000_000),
                     name: u.name.clone(),
                     access_key_id: u.access_key_id.clone(),
                     secret: u.access_key_secret.clone(),

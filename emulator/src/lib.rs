@@ -37,8 +37,8 @@ mod sts;
 pub use authz::PolicyDocument;
 pub use clock::Clock;
 pub use config::{
-    demo, AccessKeyConfig, BucketAcl, BucketConfig, ConfigError, EmulatorConfig, RoleConfig,
-    UserConfig,
+    demo, AccessKeyConfig, BucketAcl, BucketConfig, ConfigError, CorsRule, EmulatorConfig,
+    RoleConfig, UserConfig,
 };
 pub use faults::{Fault, FaultKind, Faults};
 pub use server::{Emulator, EmulatorBuilder, EmulatorError, EmulatorHandle};

@@ -55,6 +55,8 @@ pub(crate) struct RequestInfo {
     pub(crate) request_id: String,
     pub(crate) now: OffsetDateTime,
     pub(crate) peer: Option<SocketAddr>,
+    /// The `Host` the client addressed (shown as `HostId` in errors).
+    pub(crate) host: String,
 }
 
 impl RequestInfo {
@@ -336,6 +338,12 @@ async fn handle(
         request_id: new_request_id(),
         now: state.clock.now(),
         peer: Some(peer),
+        host: req
+            .headers()
+            .get(hyper::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("localhost")
+            .to_owned(),
     };
     let mut resp = route(&state, req, &info).await?;
     let headers = resp.headers_mut();
@@ -350,24 +358,39 @@ async fn handle(
     Ok(resp)
 }
 
-/// Applies the pending fault for `operation`, if any: `Ok(Some(error))` to answer with an
-/// error, `Err` to drop the connection, `Ok(None)` to go on (after any delay).
+/// What an injected fault asks the handler to do instead of (or on top of) serving.
+#[derive(Debug)]
+pub(crate) enum Injected {
+    /// Answer with this status, code and message.
+    Fail(u16, String, String),
+    /// Serve, but cut the response body after this many bytes and drop the connection.
+    Truncate(u64),
+}
+
+/// Applies the pending fault for `operation`, if any: `Ok(Some(..))` for the handler to act on,
+/// `Err` to drop the connection now (after reading `after_bytes` of the request body),
+/// `Ok(None)` to go on (after any delay). With `truncate_response`, a drop fault cuts the
+/// response body instead (downloads).
 pub(crate) async fn apply_fault(
     state: &State,
     operation: &str,
     body: Option<&mut Incoming>,
-) -> Result<Option<(u16, String, String)>, DropConnection> {
-    match state.faults.take(operation) {
-        None => Ok(None),
-        Some(FaultKind::Delay(d)) => {
-            tokio::time::sleep(d).await;
-            Ok(None)
-        }
+    truncate_response: bool,
+) -> Result<Option<Injected>, DropConnection> {
+    let (delay, action) = state.faults.take(operation);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    match action {
+        None | Some(FaultKind::Delay(_)) => Ok(None),
         Some(FaultKind::Fail {
             status,
             code,
             message,
-        }) => Ok(Some((status, code, message))),
+        }) => Ok(Some(Injected::Fail(status, code, message))),
+        Some(FaultKind::DropConnection { after_bytes }) if truncate_response => {
+            Ok(Some(Injected::Truncate(after_bytes)))
+        }
         Some(FaultKind::DropConnection { after_bytes }) => {
             if let Some(body) = body {
                 crate::body::drain(body, after_bytes).await;
@@ -375,6 +398,40 @@ pub(crate) async fn apply_fault(
             Err(DropConnection)
         }
     }
+}
+
+/// Cuts a response body after `limit` bytes, then fails the stream so the connection drops.
+pub(crate) fn truncate_body(body: Body, limit: u64) -> Body {
+    use futures_util::StreamExt;
+    let stream = http_body_util::BodyStream::new(body);
+    let cut = stream
+        .scan(0u64, move |sent, frame| {
+            let out = if *sent >= limit {
+                None
+            } else {
+                Some(frame.map(|frame| match frame.into_data() {
+                    Ok(mut data) => {
+                        let room = limit - *sent;
+                        if data.len() as u64 > room {
+                            data.truncate(room as usize);
+                        }
+                        *sent += data.len() as u64;
+                        hyper::body::Frame::data(data)
+                    }
+                    Err(other) => other,
+                }))
+            };
+            std::future::ready(out)
+        })
+        .chain(futures_util::stream::once(async {
+            // Let hyper flush what was sent before the connection goes.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "connection dropped by an injected fault",
+            ))
+        }));
+    BodyExt::boxed(http_body_util::StreamBody::new(cut))
 }
 
 fn header_bytes(req: &Request<Incoming>) -> usize {
@@ -408,7 +465,8 @@ async fn route(
     info: &RequestInfo,
 ) -> Result<Response<Body>, DropConnection> {
     let path = req.uri().path().to_owned();
-    if let Some(rest) = path.strip_prefix("/_emulator/") {
+    let vhost = virtual_host_bucket(state, &req);
+    if let (None, Some(rest)) = (&vhost, path.strip_prefix("/_emulator/")) {
         return Ok(crate::admin::handle(state, rest, req).await);
     }
     if header_bytes(&req) > MAX_HEADER_BYTES {
@@ -423,7 +481,6 @@ async fn route(
             req.method() == hyper::Method::HEAD,
         ));
     }
-    let vhost = virtual_host_bucket(state, &req);
     if vhost.is_none() && path == "/" {
         let raw_query = req.uri().query().unwrap_or("").to_owned();
         let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes())
@@ -437,29 +494,38 @@ async fn route(
                 v.to_ascii_lowercase()
                     .starts_with("application/x-www-form-urlencoded")
             });
+        let acs_action = req.headers().contains_key("x-acs-action");
         if query.iter().any(|(k, _)| k == "Action")
+            || acs_action
             || (req.method() == hyper::Method::POST && is_form)
         {
-            let body = if is_form {
-                match crate::body::read_small(req.body_mut(), 64 * 1024).await {
-                    Ok(b) => b,
-                    Err(_) => {
-                        return Ok(sts_error_response(
-                            &StsError::new(
-                                400,
-                                "InvalidParameter",
-                                "The request body is too large or unreadable.",
-                            ),
-                            info,
-                        ))
-                    }
+            let body = match crate::body::read_small(req.body_mut(), 64 * 1024).await {
+                Ok(b) => b,
+                Err(_) => {
+                    return Ok(sts_error_response(
+                        &StsError::new(
+                            400,
+                            "InvalidParameter",
+                            "The request body is too large or unreadable.",
+                        ),
+                        info,
+                    ))
                 }
-            } else {
-                Bytes::new()
             };
-            let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-            if query.iter().chain(form.iter()).any(|(k, _)| k == "Action") {
-                return crate::sts::handle(state, req.method().as_str(), query, form, info).await;
+            let form: Vec<(String, String)> = if is_form {
+                form_urlencoded::parse(&body).into_owned().collect()
+            } else {
+                Vec::new()
+            };
+            if acs_action || query.iter().chain(form.iter()).any(|(k, _)| k == "Action") {
+                let call = crate::sts::RpcCall {
+                    method: req.method().as_str(),
+                    headers: req.headers(),
+                    query,
+                    form,
+                    body: &body,
+                };
+                return crate::sts::handle(state, call, info).await;
             }
         }
     }
@@ -468,7 +534,7 @@ async fn route(
 
 /// Renders an OSS error.
 pub(crate) fn oss_error_response(err: &OssError, info: &RequestInfo, head: bool) -> Response<Body> {
-    let xml = err.to_xml(&info.request_id, "localhost");
+    let xml = err.to_xml(&info.request_id, &info.host);
     let mut b = Response::builder()
         .status(err.status)
         .header("x-oss-ec", err.ec.as_str());

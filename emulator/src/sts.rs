@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use hyper::header::HeaderMap;
 use hyper::Response;
+use sha2::{Digest, Sha256};
 
 use alioss::sts::signer;
 
@@ -11,7 +14,8 @@ use crate::authz;
 use crate::errors::StsError;
 use crate::iam::{KeyOwner, Principal, Session};
 use crate::server::{
-    apply_fault, json_response, sts_error_response, Body, DropConnection, RequestInfo, State,
+    apply_fault, json_response, sts_error_response, Body, DropConnection, Injected, RequestInfo,
+    State,
 };
 
 /// Longest session policy accepted (characters).
@@ -77,29 +81,52 @@ fn duration_label(secs: u64) -> String {
     }
 }
 
-/// Handles an RPC request; `query` and `form` are the decoded parameters.
+/// An STS request as received: method, headers, decoded query and form parameters, raw body.
+pub(crate) struct RpcCall<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) form: Vec<(String, String)>,
+    pub(crate) body: &'a [u8],
+}
+
+/// Handles an STS request (RPC HMAC-SHA1, or ACS3-HMAC-SHA256 when the `Authorization` header
+/// says so).
 pub(crate) async fn handle(
     state: &Arc<State>,
-    method: &str,
-    query: Vec<(String, String)>,
-    form: Vec<(String, String)>,
+    call: RpcCall<'_>,
     info: &RequestInfo,
 ) -> Result<Response<Body>, DropConnection> {
-    let mut params = query;
-    for (k, v) in form {
-        if !params.iter().any(|(n, _)| *n == k) {
-            params.push((k, v));
+    let mut params = call.query.clone();
+    for (k, v) in &call.form {
+        if !params.iter().any(|(n, _)| n == k) {
+            params.push((k.clone(), v.clone()));
         }
     }
-    let action = param(&params, "Action").unwrap_or_default().to_owned();
-    if let Some((status, code, message)) = apply_fault(state, &action, None).await? {
+    let header_action = header(call.headers, "x-acs-action").map(str::to_owned);
+    let action = param(&params, "Action")
+        .map(str::to_owned)
+        .or(header_action)
+        .unwrap_or_default();
+    if let Some(Injected::Fail(status, code, message)) =
+        apply_fault(state, &action, None, false).await?
+    {
         return Ok(sts_error_response(
             &StsError::new(status, &code, message),
             info,
         ));
     }
+    let acs3 = header(call.headers, "authorization").is_some_and(|v| v.starts_with(ACS3_ALGORITHM));
+    let authenticated = || {
+        if acs3 {
+            authenticate_acs3(state, &call, info)
+        } else {
+            authenticate(state, call.method, &params, info)
+        }
+    };
     let result = match action.as_str() {
-        "AssumeRole" => assume_role(state, method, &params, info),
+        "AssumeRole" => authenticated().and_then(|o| assume_role(state, o, &params, info)),
+        "GetCallerIdentity" => authenticated().map(|o| caller_identity(state, &o, info)),
         _ => Err(StsError::new(
             404,
             "InvalidAction.NotFound",
@@ -108,7 +135,19 @@ pub(crate) async fn handle(
     };
     Ok(match result {
         Ok(body) => json_response(200, &body),
-        Err(e) => sts_error_response(&e, info),
+        Err(mut e) => {
+            // The string to sign quoted in SignatureDoesNotMatch never carries a token.
+            for t in [
+                param(&params, "SecurityToken"),
+                header(call.headers, "x-acs-security-token"),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                e = e.redact(t);
+            }
+            sts_error_response(&e, info)
+        }
     })
 }
 
@@ -154,24 +193,7 @@ fn authenticate(
             "Specified parameter Version is not valid; STS uses 2015-04-01.",
         ));
     }
-    let ts_text = param(params, "Timestamp").unwrap_or_default();
-    let Some(ts) = parse_sts_timestamp(ts_text) else {
-        return Err(StsError::new(
-            400,
-            "InvalidTimeStamp.Format",
-            "Specified time stamp or date value is not well formatted.",
-        ));
-    };
-    if (ts - info.now).abs() > TIMESTAMP_WINDOW {
-        return Err(StsError::new(
-            400,
-            "InvalidTimeStamp.Expired",
-            format!(
-                "Specified time stamp or date value is expired. Server time: {}",
-                signer::format_timestamp(info.now)
-            ),
-        ));
-    }
+    check_timestamp(param(params, "Timestamp").unwrap_or_default(), info)?;
     let ak = param(params, "AccessKeyId").unwrap_or_default();
     let Some(owner) = state.iam.lookup_key(ak) else {
         return Err(StsError::new(
@@ -180,32 +202,7 @@ fn authenticate(
             "Specified access key is not found.",
         ));
     };
-    if let KeyOwner::Session(s) = &owner {
-        match param(params, "SecurityToken") {
-            None | Some("") => {
-                return Err(StsError::new(
-                    400,
-                    "MissingSecurityToken",
-                    "SecurityToken is mandatory for this action.",
-                ))
-            }
-            Some(t) if t != s.token => {
-                return Err(StsError::new(
-                    400,
-                    "InvalidSecurityToken.MismatchWithAccessKey",
-                    "Specified SecurityToken mismatch with the AccessKey.",
-                ))
-            }
-            Some(_) if info.now >= s.expiration => {
-                return Err(StsError::new(
-                    400,
-                    "InvalidSecurityToken.Expired",
-                    "Specified SecurityToken is expired.",
-                ))
-            }
-            Some(_) => {}
-        }
-    }
+    check_token(&owner, param(params, "SecurityToken"), info)?;
     let canonical =
         signer::canonicalized_query(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let string_to_sign = signer::string_to_sign(&method.to_ascii_uppercase(), &canonical);
@@ -230,13 +227,230 @@ fn authenticate(
     Ok(owner)
 }
 
+const ACS3_ALGORITHM: &str = "ACS3-HMAC-SHA256";
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn check_token(owner: &KeyOwner, token: Option<&str>, info: &RequestInfo) -> Result<(), StsError> {
+    if let KeyOwner::Session(s) = owner {
+        match token {
+            None | Some("") => {
+                return Err(StsError::new(
+                    400,
+                    "MissingSecurityToken",
+                    "SecurityToken is mandatory for this action.",
+                ))
+            }
+            Some(t) if t != s.token => {
+                return Err(StsError::new(
+                    400,
+                    "InvalidSecurityToken.MismatchWithAccessKey",
+                    "Specified SecurityToken mismatch with the AccessKey.",
+                ))
+            }
+            Some(_) if info.now >= s.expiration => {
+                return Err(StsError::new(
+                    400,
+                    "InvalidSecurityToken.Expired",
+                    "Specified SecurityToken is expired.",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_timestamp(text: &str, info: &RequestInfo) -> Result<(), StsError> {
+    let Some(ts) = parse_sts_timestamp(text) else {
+        return Err(StsError::new(
+            400,
+            "InvalidTimeStamp.Format",
+            "Specified time stamp or date value is not well formatted.",
+        ));
+    };
+    if (ts - info.now).abs() > TIMESTAMP_WINDOW {
+        return Err(StsError::new(
+            400,
+            "InvalidTimeStamp.Expired",
+            format!(
+                "Specified time stamp or date value is expired. Server time: {}",
+                signer::format_timestamp(info.now)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Authenticates an ACS3-HMAC-SHA256 request (what the generated Alibaba Cloud SDKs send by
+/// default): `Authorization: ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=<a;b>,Signature=<hex>`
+/// over `METHOD\n/\n<query>\n<headers>\n<signed headers>\n<x-acs-content-sha256>`.
+fn authenticate_acs3(
+    state: &State,
+    call: &RpcCall<'_>,
+    info: &RequestInfo,
+) -> Result<KeyOwner, StsError> {
+    let auth = header(call.headers, "authorization").unwrap_or_default();
+    let rest = auth.strip_prefix(ACS3_ALGORITHM).unwrap_or_default().trim();
+    let (mut ak, mut signed, mut provided) = (None, None, None);
+    for part in rest.split(',') {
+        match part.trim().split_once('=') {
+            Some(("Credential", v)) => ak = Some(v),
+            Some(("SignedHeaders", v)) => signed = Some(v),
+            Some(("Signature", v)) => provided = Some(v),
+            _ => {}
+        }
+    }
+    let (Some(ak), Some(signed), Some(provided)) = (ak, signed, provided) else {
+        return Err(StsError::new(
+            400,
+            "IncompleteSignature",
+            "The Authorization header must carry Credential, SignedHeaders and Signature.",
+        ));
+    };
+    let signed_names: Vec<String> = signed
+        .split(';')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    for required in [
+        "x-acs-date",
+        "x-acs-signature-nonce",
+        "x-acs-content-sha256",
+    ] {
+        if header(call.headers, required).is_none_or(str::is_empty) {
+            return Err(StsError::missing(required));
+        }
+        if !signed_names.iter().any(|n| n == required) {
+            return Err(StsError::new(
+                400,
+                "IncompleteSignature",
+                format!("{required} must be a signed header."),
+            ));
+        }
+    }
+    if header(call.headers, "x-acs-version") != Some("2015-04-01") {
+        return Err(StsError::new(
+            400,
+            "InvalidVersion",
+            "Specified parameter Version is not valid; STS uses 2015-04-01.",
+        ));
+    }
+    check_timestamp(header(call.headers, "x-acs-date").unwrap_or_default(), info)?;
+    let owner = state.iam.lookup_key(ak).ok_or_else(|| {
+        StsError::new(
+            404,
+            "InvalidAccessKeyId.NotFound",
+            "Specified access key is not found.",
+        )
+    })?;
+    check_token(&owner, header(call.headers, "x-acs-security-token"), info)?;
+    let payload_hash = header(call.headers, "x-acs-content-sha256").unwrap_or_default();
+    if !payload_hash.eq_ignore_ascii_case(&hex::encode(Sha256::digest(call.body))) {
+        return Err(StsError::new(
+            400,
+            "SignatureDoesNotMatch",
+            "The x-acs-content-sha256 header does not match the SHA-256 of the request body.",
+        ));
+    }
+    let mut query: Vec<(String, String)> = call
+        .query
+        .iter()
+        .map(|(k, v)| (signer::percent_encode(k), signer::percent_encode(v)))
+        .collect();
+    query.sort();
+    let canonical_query = query
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut canonical_headers = String::new();
+    for name in &signed_names {
+        let mut values: Vec<String> = call
+            .headers
+            .get_all(name.as_str())
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
+            .collect();
+        values.sort();
+        canonical_headers.push_str(name);
+        canonical_headers.push(':');
+        canonical_headers.push_str(&values.join(","));
+        canonical_headers.push('\n');
+    }
+    let canonical = format!(
+        "{}\n/\n{canonical_query}\n{canonical_headers}\n{}\n{payload_hash}",
+        call.method.to_ascii_uppercase(),
+        signed_names.join(";")
+    );
+    let string_to_sign = format!(
+        "{ACS3_ALGORITHM}\n{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(owner.secret(&state.iam).as_bytes())
+        .map_err(|_| StsError::new(500, "InternalError", "HMAC key rejected"))?;
+    mac.update(string_to_sign.as_bytes());
+    if !hex::encode(mac.finalize().into_bytes()).eq_ignore_ascii_case(provided) {
+        return Err(StsError::new(
+            400,
+            "SignatureDoesNotMatch",
+            format!(
+                "Specified signature is not matched with our calculation. server string to sign is:{string_to_sign}"
+            ),
+        ));
+    }
+    let nonce = header(call.headers, "x-acs-signature-nonce").unwrap_or_default();
+    if !state.iam.use_nonce(nonce, info.now, TIMESTAMP_WINDOW * 2) {
+        return Err(StsError::new(
+            400,
+            "SignatureNonceUsed",
+            "Specified signature nonce was used already.",
+        ));
+    }
+    Ok(owner)
+}
+
+/// `GetCallerIdentity`: who signed the request.
+fn caller_identity(state: &State, owner: &KeyOwner, info: &RequestInfo) -> serde_json::Value {
+    let account = &state.iam.account_id;
+    match owner {
+        KeyOwner::Root => serde_json::json!({
+            "RequestId": info.request_id,
+            "AccountId": account,
+            "UserId": account,
+            "PrincipalId": account,
+            "IdentityType": "Account",
+            "Arn": format!("acs:ram::{account}:root"),
+        }),
+        KeyOwner::User(u) => serde_json::json!({
+            "RequestId": info.request_id,
+            "AccountId": account,
+            "UserId": u.user_id,
+            "PrincipalId": u.user_id,
+            "IdentityType": "RAMUser",
+            "Arn": format!("acs:ram::{account}:user/{}", u.name),
+        }),
+        KeyOwner::Session(s) => {
+            let role_name = s.role.arn.rsplit('/').next().unwrap_or(&s.role.name);
+            serde_json::json!({
+                "RequestId": info.request_id,
+                "AccountId": account,
+                "RoleId": s.role.role_id,
+                "PrincipalId": format!("{}:{}", s.role.role_id, s.session_name),
+                "IdentityType": "AssumedRoleUser",
+                "Arn": format!("acs:ram::{account}:assumed-role/{role_name}/{}", s.session_name),
+            })
+        }
+    }
+}
+
 fn assume_role(
     state: &State,
-    method: &str,
+    owner: KeyOwner,
     params: &[(String, String)],
     info: &RequestInfo,
 ) -> Result<serde_json::Value, StsError> {
-    let owner = authenticate(state, method, params, info)?;
     let user = match owner.principal() {
         Principal::Root => return Err(StsError::no_permission()),
         Principal::Session(_) => return Err(StsError::no_permission()),

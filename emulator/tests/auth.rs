@@ -431,3 +431,120 @@ async fn additional_signed_headers_are_verified() {
     let resp = send_raw(emu.endpoint(), "PUT", &req, &[], &changed, b"x".to_vec()).await;
     assert_eq!(error_code(resp).await.1, "SignatureDoesNotMatch");
 }
+
+#[tokio::test]
+async fn a_refused_large_upload_still_gets_its_error_response() {
+    let emu = start().await;
+    let bad = Credentials::new(demo::ROOT_KEY_ID, "wrong-secret").unwrap();
+    let body = vec![1u8; 8 * 1024 * 1024];
+    for _ in 0..3 {
+        let (s, code, _) = error_code(send_v4(&emu, &bad, OssReq::put("big", &body)).await).await;
+        assert_eq!((s, code.as_str()), (403, "SignatureDoesNotMatch"));
+    }
+}
+
+#[tokio::test]
+async fn v1_signs_sub_resources_of_append_and_multipart() {
+    let emu = start().await;
+    let root = emu.root_credentials();
+    let r = OssReq::new("POST", demo::BUCKET, Some("v1app"))
+        .query("append", "")
+        .query("position", "0")
+        .body(b"ab");
+    assert_eq!(send_v1(&emu, &root, r).await.status(), 200);
+    let r = OssReq::new("POST", demo::BUCKET, Some("v1mp")).query("uploads", "");
+    let resp = send_v1(&emu, &root, r).await;
+    assert_eq!(resp.status(), 200);
+    let id = xml_field(&resp.text().await.unwrap(), "UploadId").unwrap();
+    let r = OssReq::new("PUT", demo::BUCKET, Some("v1mp"))
+        .query("partNumber", "1")
+        .query("uploadId", &id)
+        .body(b"p");
+    assert_eq!(send_v1(&emu, &root, r).await.status(), 200);
+    let r = OssReq::new("GET", demo::BUCKET, None)
+        .query("list-type", "2")
+        .query("prefix", "v1 a+b");
+    assert_eq!(send_v1(&emu, &root, r).await.status(), 200);
+    let r = OssReq::new("GET", demo::BUCKET, None)
+        .query("list-type", "2")
+        .query("prefix", "v1 a+b");
+    assert_eq!(send_v4(&emu, &root, r).await.status(), 200);
+}
+
+#[tokio::test]
+async fn presigned_urls_with_additional_headers_and_bad_expiry() {
+    let emu = start().await;
+    let root = emu.root_credentials();
+    let mut s =
+        alioss::oss::signer::SignableRequest::new("PUT", Some(demo::BUCKET), Some("ah-pre"));
+    s.set_header("x-custom", "v1");
+    alioss::oss::signer::V4Signer::new(demo::REGION)
+        .unwrap()
+        .with_additional_headers(["x-custom"])
+        .presign(&mut s, &root, emu.clock().now(), Duration::from_secs(60))
+        .unwrap();
+    let req = OssReq::put("ah-pre", b"");
+    let url = req.url(emu.endpoint(), &s.query);
+    assert!(url.contains("x-oss-additional-headers=x-custom"));
+    let ok = client()
+        .put(&url)
+        .header("x-custom", "v1")
+        .body("a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let bad = client()
+        .put(&url)
+        .header("x-custom", "v2")
+        .body("a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(bad).await.1, "SignatureDoesNotMatch");
+    let long = url.replace("x-oss-expires=60", "x-oss-expires=604801");
+    let (st, code, _) = error_code(
+        client()
+            .put(&long)
+            .header("x-custom", "v1")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((st, code.as_str()), (400, "InvalidArgument"));
+}
+
+#[tokio::test]
+async fn error_bodies_never_echo_the_security_token() {
+    let emu = start().await;
+    let s = session(&emu, demo::READER_ROLE_ARN, None).await;
+    let token = s.security_token().unwrap().to_owned();
+    let wrong = Credentials::builder()
+        .access_key_id(s.access_key_id())
+        .access_key_secret("wrong-secret")
+        .security_token(&token)
+        .build()
+        .unwrap();
+    for resp in [
+        send_v4(&emu, &wrong, OssReq::get("k")).await,
+        send_v1(&emu, &wrong, OssReq::get("k")).await,
+        client()
+            .get(presign_v4(&emu, &wrong, &OssReq::get("k"), Duration::from_secs(60)).0)
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        let (_, code, body) = error_code(resp).await;
+        assert_eq!(code, "SignatureDoesNotMatch");
+        assert!(!body.contains(&token), "token echoed: {body}");
+        assert!(!body.contains(&alioss::oss::signer::uri_encode(&token)));
+    }
+    let (status, body) = assume_role(&emu, &wrong, demo::ROLE_ARN, &[]).await;
+    assert_eq!(status, 400);
+    let text = body.to_string();
+    assert!(!text.contains(&alioss::sts::signer::percent_encode(
+        &alioss::sts::signer::percent_encode(&token)
+    )));
+    assert!(!text.contains(&token));
+}

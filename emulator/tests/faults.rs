@@ -158,3 +158,19 @@ async fn admin_endpoint_controls_clock_and_faults() {
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+#[tokio::test]
+async fn drop_on_get_object_truncates_the_download() {
+    let emu = start().await;
+    let root = emu.root_credentials();
+    let data = vec![9u8; 300 * 1024];
+    send_v4(&emu, &root, OssReq::put("dl", &data)).await;
+    emu.faults()
+        .push(Fault::drop_connection_after(1000).operation("GetObject"));
+    let resp = send_v4(&emu, &root, OssReq::get("dl")).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-length"], "307200");
+    assert!(resp.bytes().await.is_err(), "the body should have been cut");
+    let resp = send_v4(&emu, &root, OssReq::get("dl")).await;
+    assert_eq!(resp.bytes().await.unwrap().len(), data.len());
+}

@@ -331,3 +331,22 @@ async fn the_upload_role_can_do_multipart_but_not_list_or_abort() {
     let r = OssReq::new("DELETE", demo::BUCKET, Some("sts-mp2")).query("uploadId", &id);
     assert_eq!(send_v4(&emu, &reader, r).await.status(), 204);
 }
+
+#[tokio::test]
+async fn forbid_overwrite_applies_to_multipart_too() {
+    let emu = start().await;
+    let c = emu.root_credentials();
+    send_v4(&emu, &c, OssReq::put("taken", b"x")).await;
+    let r = OssReq::new("POST", demo::BUCKET, Some("taken"))
+        .query("uploads", "")
+        .header("x-oss-forbid-overwrite", "true");
+    let (s, code, _) = error_code(send_v4(&emu, &c, r).await).await;
+    assert_eq!((s, code.as_str()), (409, "FileAlreadyExists"));
+    let id = initiate(&emu, &c, "race").await;
+    let (e, _) = upload_part(&emu, &c, "race", &id, 1, b"p").await;
+    send_v4(&emu, &c, OssReq::put("race", b"first")).await;
+    let r = complete_req("race", &id, complete_xml(&[(1, &e)]))
+        .header("x-oss-forbid-overwrite", "true");
+    let (s, code, _) = error_code(send_v4(&emu, &c, r).await).await;
+    assert_eq!((s, code.as_str()), (409, "FileAlreadyExists"));
+}

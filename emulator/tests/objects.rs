@@ -357,3 +357,32 @@ async fn keys_with_special_characters_round_trip() {
     let (status, _, body) = raw_v4(&emu, &root, OssReq::get(key), &path).await;
     assert_eq!((status, body.as_slice()), (200, b"not a passwd".as_slice()));
 }
+
+#[tokio::test]
+async fn get_object_meta_and_unsupported_sub_resources() {
+    let emu = start().await;
+    let root = emu.root_credentials();
+    send_v4(&emu, &root, OssReq::put("meta", b"12345")).await;
+    let resp = send_v4(
+        &emu,
+        &root,
+        OssReq::new("HEAD", demo::BUCKET, Some("meta")).query("objectMeta", ""),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-length"], "5");
+    let resp = send_v4(
+        &emu,
+        &root,
+        OssReq::new("GET", demo::BUCKET, None).query("location", ""),
+    )
+    .await;
+    assert_eq!(error_code(resp).await.0, 501);
+    let resp = send_v4(
+        &emu,
+        &root,
+        OssReq::new("PUT", demo::BUCKET, Some("meta")).query("acl", ""),
+    )
+    .await;
+    assert_eq!(error_code(resp).await.1, "NotImplemented");
+}

@@ -262,3 +262,69 @@ async fn v1_form_signature_is_accepted() {
     let resp = send_v4(&emu, &c, OssReq::get("v1form")).await;
     assert_eq!(resp.bytes().await.unwrap().as_ref(), b"v1");
 }
+
+#[tokio::test]
+async fn cors_rules_answer_preflights_and_decorate_responses() {
+    let mut cfg = alioss_emulator::EmulatorConfig::demo();
+    cfg.buckets[0].cors.push(alioss_emulator::CorsRule {
+        allowed_origins: vec!["http://*.example.com".into()],
+        allowed_methods: vec!["POST".into(), "PUT".into(), "GET".into()],
+        allowed_headers: vec!["*".into()],
+        expose_headers: vec!["ETag".into(), "x-oss-request-id".into()],
+        max_age_seconds: Some(600),
+    });
+    let emu = alioss_emulator::Emulator::start(cfg).await.unwrap();
+    let url = format!("{}/{}/", emu.endpoint(), demo::BUCKET);
+    let resp = client()
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "http://shop.example.com")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type, x-oss-meta-a",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["access-control-allow-origin"],
+        "http://shop.example.com"
+    );
+    assert_eq!(resp.headers()["access-control-max-age"], "600");
+    let resp = client()
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "http://evil.test")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(resp).await.0, 403);
+    // A form upload from the allowed origin carries the CORS headers (even when refused).
+    let (ct, body) = form(&[("key", "anon")], b"x");
+    let resp = client()
+        .post(&url)
+        .header("origin", "http://shop.example.com")
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert_eq!(
+        resp.headers()["access-control-expose-headers"],
+        "ETag, x-oss-request-id"
+    );
+    // No rules, no CORS: the demo's other bucket.
+    let resp = client()
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/{}/k", emu.endpoint(), demo::OTHER_BUCKET),
+        )
+        .header("origin", "http://shop.example.com")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+}

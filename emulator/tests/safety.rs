@@ -216,3 +216,56 @@ async fn config_files_are_validated() {
     assert_eq!(v["users"]["uploader"]["access_key_id"], demo::USER_KEY_ID);
     assert!(!format!("{emu:?}").contains(demo::ROOT_KEY_SECRET));
 }
+
+#[tokio::test]
+async fn directory_store_serves_ranges_across_multipart_segments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let emu = Emulator::builder()
+        .data_dir(tmp.path())
+        .start()
+        .await
+        .unwrap();
+    let root = emu.root_credentials();
+    let resp = send_v4(
+        &emu,
+        &root,
+        OssReq::new("POST", demo::BUCKET, Some("mp")).query("uploads", ""),
+    )
+    .await;
+    let id = xml_field(&resp.text().await.unwrap(), "UploadId").unwrap();
+    let p1: Vec<u8> = (0..100 * 1024).map(|i| (i % 251) as u8).collect();
+    let p2: Vec<u8> = (0..5000).map(|i| (i % 13) as u8).collect();
+    for (n, p) in [(1, &p1), (2, &p2)] {
+        let r = OssReq::new("PUT", demo::BUCKET, Some("mp"))
+            .query("partNumber", &n.to_string())
+            .query("uploadId", &id)
+            .body(p);
+        assert_eq!(send_v4(&emu, &root, r).await.status(), 200);
+    }
+    let r = OssReq::new("POST", demo::BUCKET, Some("mp"))
+        .query("uploadId", &id)
+        .header("x-oss-complete-all", "yes");
+    assert_eq!(send_v4(&emu, &root, r).await.status(), 200);
+    let mut all = p1.clone();
+    all.extend_from_slice(&p2);
+    emu.shutdown().await;
+    let emu = Emulator::builder()
+        .data_dir(tmp.path())
+        .start()
+        .await
+        .unwrap();
+    let resp = send_v4(
+        &emu,
+        &root,
+        OssReq::get("mp").header("range", "bytes=102000-102999"),
+    )
+    .await;
+    assert_eq!(resp.status(), 206);
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), &all[102000..103000]);
+    let resp = send_v4(&emu, &root, OssReq::get("mp")).await;
+    assert_eq!(
+        resp.headers()["x-oss-hash-crc64ecma"],
+        alioss::oss::crc64::checksum(&all).to_string().as_str()
+    );
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), all.as_slice());
+}

@@ -311,3 +311,183 @@ async fn missing_parameters_are_named() {
     let v = expect_error(&emu, resp, 400, "MissingRoleArn").await;
     assert!(v["Message"].as_str().unwrap().contains("RoleArn"));
 }
+
+/// Signs an AssumeRole call the way the generated SDKs do by default (ACS3-HMAC-SHA256, params
+/// in the query, empty body).
+async fn acs3_assume_role(
+    emu: &alioss_emulator::EmulatorHandle,
+    ak: &str,
+    secret: &str,
+    nonce: &str,
+) -> reqwest::Response {
+    use hmac::{Hmac, Mac};
+    use sha2::{Digest, Sha256};
+    let enc = alioss::sts::signer::percent_encode;
+    let mut query = [
+        ("DurationSeconds".to_string(), "900".to_string()),
+        ("RoleArn".to_string(), demo::ROLE_ARN.to_string()),
+        ("RoleSessionName".to_string(), "acs3".to_string()),
+    ];
+    query.sort();
+    let canonical_query = query
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let host = emu.addr().to_string();
+    let date = alioss::sts::signer::format_timestamp(emu.clock().now());
+    let payload = hex::encode(Sha256::digest(b""));
+    let mut headers = [
+        ("host".to_string(), host.clone()),
+        ("x-acs-action".to_string(), "AssumeRole".to_string()),
+        ("x-acs-content-sha256".to_string(), payload.clone()),
+        ("x-acs-date".to_string(), date),
+        ("x-acs-signature-nonce".to_string(), nonce.to_string()),
+        ("x-acs-version".to_string(), "2015-04-01".to_string()),
+    ];
+    headers.sort();
+    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let signed = headers
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
+    let canonical = format!("POST\n/\n{canonical_query}\n{canonical_headers}\n{signed}\n{payload}");
+    let sts = format!(
+        "ACS3-HMAC-SHA256\n{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(sts.as_bytes());
+    let sig = hex::encode(mac.finalize().into_bytes());
+    let mut b = client().post(format!("{}/?{canonical_query}", emu.endpoint()));
+    for (k, v) in &headers {
+        if k != "host" {
+            b = b.header(k, v);
+        }
+    }
+    b.header(
+        "authorization",
+        format!("ACS3-HMAC-SHA256 Credential={ak},SignedHeaders={signed},Signature={sig}"),
+    )
+    .send()
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn acs3_signed_assume_role_is_accepted_and_checked() {
+    let emu = start().await;
+    let resp = acs3_assume_role(&emu, demo::USER_KEY_ID, demo::USER_KEY_SECRET, "acs3-n1").await;
+    let status = resp.status();
+    let body: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body["Credentials"]["AccessKeyId"]
+        .as_str()
+        .unwrap()
+        .starts_with("STS."));
+    let resp = acs3_assume_role(&emu, demo::USER_KEY_ID, demo::USER_KEY_SECRET, "acs3-n1").await;
+    expect_error(&emu, resp, 400, "SignatureNonceUsed").await;
+    let resp = acs3_assume_role(&emu, demo::USER_KEY_ID, "wrong-secret", "acs3-n2").await;
+    expect_error(&emu, resp, 400, "SignatureDoesNotMatch").await;
+    let resp = acs3_assume_role(&emu, demo::ROOT_KEY_ID, demo::ROOT_KEY_SECRET, "acs3-n3").await;
+    expect_error(&emu, resp, 403, "NoPermission").await;
+}
+
+#[tokio::test]
+async fn get_caller_identity_names_the_signer() {
+    let emu = start().await;
+    for (creds, kind, arn_part) in [
+        (emu.root_credentials(), "Account", ":root".to_string()),
+        (uploader(&emu), "RAMUser", ":user/uploader".to_string()),
+    ] {
+        let mut p = alioss::sts::signer::common_params(
+            "GetCallerIdentity",
+            "2015-04-01",
+            &creds,
+            &nonce(),
+            emu.clock().now(),
+        );
+        p.sort();
+        let resp = sts_send(&emu, creds.access_key_secret(), "GET", p).await;
+        let v: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+        assert_eq!(v["IdentityType"], kind, "{v}");
+        assert!(v["Arn"].as_str().unwrap().ends_with(&arn_part));
+        assert_eq!(v["AccountId"], demo::ACCOUNT_ID);
+    }
+    let s = session(&emu, demo::ROLE_ARN, None).await;
+    let p = alioss::sts::signer::common_params(
+        "GetCallerIdentity",
+        "2015-04-01",
+        &s,
+        &nonce(),
+        emu.clock().now(),
+    );
+    let resp = sts_send(&emu, s.access_key_secret(), "POST", p).await;
+    let v: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert_eq!(v["IdentityType"], "AssumedRoleUser");
+    assert_eq!(
+        v["Arn"],
+        "acs:ram::1234567890123456:assumed-role/ramosstest/test-session"
+    );
+}
+
+#[tokio::test]
+async fn the_role_trust_list_is_enforced() {
+    let mut cfg = alioss_emulator::EmulatorConfig::demo();
+    cfg.roles[0].trusted_users = vec![demo::ADMIN_NAME.to_string()];
+    let emu = alioss_emulator::Emulator::start(cfg).await.unwrap();
+    let (status, body) = assume_role(&emu, &uploader(&emu), demo::ROLE_ARN, &[]).await;
+    assert_eq!(
+        (status, body["Code"].as_str().unwrap()),
+        (403, "NoPermission")
+    );
+    let (status, _) = assume_role(&emu, &admin(&emu), demo::ROLE_ARN, &[]).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn sts_credentials_with_a_wrong_or_expired_token_are_refused_by_sts() {
+    let emu = start().await;
+    let s = session(&emu, demo::ROLE_ARN, None).await;
+    let other = session(&emu, demo::ROLE_ARN, None).await;
+    let mixed = alioss::Credentials::builder()
+        .access_key_id(s.access_key_id())
+        .access_key_secret(s.access_key_secret())
+        .security_token(other.security_token().unwrap())
+        .build()
+        .unwrap();
+    let (status, body) = assume_role(&emu, &mixed, demo::ROLE_ARN, &[]).await;
+    assert_eq!(
+        (status, body["Code"].as_str().unwrap()),
+        (400, "InvalidSecurityToken.MismatchWithAccessKey")
+    );
+    emu.clock().advance(std::time::Duration::from_secs(901));
+    let (status, body) = assume_role(&emu, &s, demo::ROLE_ARN, &[]).await;
+    assert_eq!(
+        (status, body["Code"].as_str().unwrap()),
+        (400, "InvalidSecurityToken.Expired")
+    );
+    // Valid, unexpired STS credentials still may not chain into a role.
+    let fresh = session(&emu, demo::ROLE_ARN, None).await;
+    let (status, body) = assume_role(&emu, &fresh, demo::ROLE_ARN, &[]).await;
+    assert_eq!(
+        (status, body["Code"].as_str().unwrap()),
+        (403, "NoPermission")
+    );
+}
+
+#[tokio::test]
+async fn unknown_actions_are_not_found() {
+    let emu = start().await;
+    let creds = uploader(&emu);
+    let p = alioss::sts::signer::common_params(
+        "AssumeRoleWithSAML",
+        "2015-04-01",
+        &creds,
+        &nonce(),
+        emu.clock().now(),
+    );
+    let resp = sts_send(&emu, creds.access_key_secret(), "POST", p).await;
+    expect_error(&emu, resp, 404, "InvalidAction.NotFound").await;
+}

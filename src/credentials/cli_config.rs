@@ -7,12 +7,13 @@ use std::sync::Arc;
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 
-use super::profile::{read_optional, ProfileContext, RoleProfile, PROFILE_VAR};
-use super::{
-    Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials,
-    SharedCredentialsProvider, StaticCredentialsProvider,
+use super::profile::{
+    access_key_credentials, profile_context_setters, ProfileContext, RoleProfile, PROFILE_VAR,
 };
-use crate::sts::StsClientBuilder;
+use super::{
+    Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider,
+    StaticCredentialsProvider,
+};
 
 const PROVIDER: &str = "cli-profile";
 const FILE_VAR: &str = "ALIBABA_CLOUD_CONFIG_FILE";
@@ -96,35 +97,10 @@ impl CliConfigCredentialsProviderBuilder {
         self
     }
 
-    /// Where variables are read from (default: the process environment).
-    pub fn env(mut self, env: EnvironmentSource) -> Self {
-        self.ctx.env = env;
-        self
-    }
-
-    /// The home directory (default: `HOME`, else `USERPROFILE`).
-    pub fn home_dir(mut self, home: impl Into<PathBuf>) -> Self {
-        self.ctx.home_dir = Some(home.into());
-        self
-    }
-
-    /// The template for STS clients of `RamRoleArn` profiles.
-    pub fn sts_client_builder(mut self, sts: StsClientBuilder) -> Self {
-        self.ctx.sts = Some(sts);
-        self
-    }
-
-    /// The ECS metadata endpoint for `EcsRamRole` profiles.
-    pub fn ecs_metadata_endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.ctx.ecs_endpoint = Some(endpoint.into());
-        self
-    }
-
-    /// The clock of the refreshing providers a profile creates.
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.ctx.clock = Some(clock);
-        self
-    }
+    profile_context_setters!(
+        "The template for STS clients of `RamRoleArn` profiles.",
+        "The ECS metadata endpoint for `EcsRamRole` profiles."
+    );
 
     /// Builds the provider (the file is read on first use).
     pub fn build(self) -> CliConfigCredentialsProvider {
@@ -155,34 +131,16 @@ impl CliConfigCredentialsProvider {
                 format!("disabled by {DISABLED_VAR}=true"),
             ));
         }
-        let (path, explicit) = match (&self.path, self.ctx.env.get(FILE_VAR)) {
-            (Some(p), _) => (p.clone(), true),
-            (None, Some(p)) => (PathBuf::from(p), true),
-            (None, None) => {
-                let home = self.ctx.home().ok_or_else(|| {
-                    CredentialsError::not_configured(
-                        PROVIDER,
-                        "no home directory (HOME is not set)",
-                    )
-                })?;
-                (home.join(".aliyun").join("config.json"), false)
-            }
-        };
-        let text = match read_optional(PROVIDER, &path).await? {
-            Some(t) => t,
-            None if explicit => {
-                return Err(CredentialsError::failed(
-                    PROVIDER,
-                    format!("the CLI config file {} does not exist", path.display()),
-                ))
-            }
-            None => {
-                return Err(CredentialsError::not_configured(
-                    PROVIDER,
-                    format!("{} does not exist", path.display()),
-                ))
-            }
-        };
+        let (path, text) = self
+            .ctx
+            .read_profile_file(
+                PROVIDER,
+                self.path.as_ref(),
+                FILE_VAR,
+                &[".aliyun", "config.json"],
+                "CLI config file",
+            )
+            .await?;
         let config: ConfigFile = serde_json::from_str(&text).map_err(|e| {
             CredentialsError::failed(
                 PROVIDER,
@@ -211,14 +169,14 @@ impl CliConfigCredentialsProvider {
                 .ok_or_else(|| CredentialsError::failed(PROVIDER, format!("{where_} lacks {k}")))
         };
         tracing::debug!(profile = %name, mode = %p.mode, path = %path.display(), "CLI profile found");
-        let access_key = |token: Option<String>| -> Result<Credentials, CredentialsError> {
-            Credentials::builder()
-                .access_key_id(need(&p.access_key_id, "access_key_id")?)
-                .access_key_secret(need(&p.access_key_secret, "access_key_secret")?)
-                .maybe_security_token(token)
-                .provider_name(PROVIDER)
-                .build()
-                .map_err(|e| CredentialsError::failed(PROVIDER, format!("{where_}: {e}")))
+        let access_key = |token: Option<String>| {
+            access_key_credentials(
+                PROVIDER,
+                &where_,
+                need(&p.access_key_id, "access_key_id")?,
+                need(&p.access_key_secret, "access_key_secret")?,
+                token,
+            )
         };
         match p.mode.as_str() {
             "AK" => Ok(Arc::new(StaticCredentialsProvider::new(access_key(None)?))),

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use super::document::{excerpt, parse_credentials_document};
 use super::refreshing::{FetchCredentials, RefreshingCredentialsProvider};
-use super::url::http_client;
 use super::{Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials};
 use crate::Error;
 
@@ -68,7 +67,7 @@ impl EcsFetcher {
 
     fn transport(&self, e: reqwest::Error) -> CredentialsError {
         let connect = e.is_connect() || e.is_timeout();
-        let msg = crate::sts::transport_error(e).to_string();
+        let msg = crate::http::transport_error(e).to_string();
         if connect && self.unreachable_is_not_configured {
             CredentialsError::not_configured(
                 PROVIDER,
@@ -218,7 +217,7 @@ impl EcsRamRoleCredentialsProviderBuilder {
                 "must be an http or https URL",
             ));
         }
-        let http = http_client(self.timeout, self.timeout)?;
+        let http = crate::http::client(self.timeout, self.timeout)?;
         let cache = RefreshingCredentialsProvider::builder_shared(Arc::new(EcsFetcher {
             http,
             endpoint,

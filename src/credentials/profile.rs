@@ -41,6 +41,43 @@ impl Default for ProfileContext {
     }
 }
 
+/// The setters of a profile provider's builder (a struct with `ctx: ProfileContext`) that
+/// fill its [`ProfileContext`]; the arguments document the STS template and the ECS endpoint.
+macro_rules! profile_context_setters {
+    ($sts_doc:literal, $ecs_doc:literal) => {
+        /// Where variables are read from (default: the process environment).
+        pub fn env(mut self, env: $crate::credentials::EnvironmentSource) -> Self {
+            self.ctx.env = env;
+            self
+        }
+
+        /// The home directory (default: `HOME`, else `USERPROFILE`).
+        pub fn home_dir(mut self, home: impl Into<std::path::PathBuf>) -> Self {
+            self.ctx.home_dir = Some(home.into());
+            self
+        }
+
+        #[doc = $sts_doc]
+        pub fn sts_client_builder(mut self, sts: $crate::sts::StsClientBuilder) -> Self {
+            self.ctx.sts = Some(sts);
+            self
+        }
+
+        #[doc = $ecs_doc]
+        pub fn ecs_metadata_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+            self.ctx.ecs_endpoint = Some(endpoint.into());
+            self
+        }
+
+        /// The clock of the refreshing providers a profile creates.
+        pub fn clock(mut self, clock: $crate::credentials::Clock) -> Self {
+            self.ctx.clock = Some(clock);
+            self
+        }
+    };
+}
+pub(crate) use profile_context_setters;
+
 /// The parameters of a "RAM role ARN" profile.
 pub(crate) struct RoleProfile {
     pub(crate) source: Credentials,
@@ -59,6 +96,44 @@ impl ProfileContext {
             .clone()
             .or_else(|| self.env.get("HOME").map(PathBuf::from))
             .or_else(|| self.env.get("USERPROFILE").map(PathBuf::from))
+    }
+
+    /// Finds and reads a profile file: `explicit` (a builder's path), else the path in
+    /// `file_var`, else `<home>/<default_path>`. A missing file is "not configured" at the
+    /// default location and a failure when named explicitly; `what` names the file in that
+    /// failure. Answers the path and the text.
+    pub(crate) async fn read_profile_file(
+        &self,
+        provider: &'static str,
+        explicit: Option<&PathBuf>,
+        file_var: &str,
+        default_path: &[&str],
+        what: &str,
+    ) -> Result<(PathBuf, String), CredentialsError> {
+        let (path, explicit) = match (explicit, self.env.get(file_var)) {
+            (Some(p), _) => (p.clone(), true),
+            (None, Some(p)) => (PathBuf::from(p), true),
+            (None, None) => {
+                let home = self.home().ok_or_else(|| {
+                    CredentialsError::not_configured(
+                        provider,
+                        "no home directory (HOME is not set)",
+                    )
+                })?;
+                (default_path.iter().fold(home, |p, c| p.join(c)), false)
+            }
+        };
+        match read_optional(provider, &path).await? {
+            Some(text) => Ok((path, text)),
+            None if explicit => Err(CredentialsError::failed(
+                provider,
+                format!("the {what} {} does not exist", path.display()),
+            )),
+            None => Err(CredentialsError::not_configured(
+                provider,
+                format!("{} does not exist", path.display()),
+            )),
+        }
     }
 
     pub(crate) fn role_provider(
@@ -119,6 +194,23 @@ impl ProfileContext {
             .map_err(|e| CredentialsError::failed(provider, e.to_string()))?;
         Ok(Arc::new(p))
     }
+}
+
+/// The AccessKey (and optional security token) of profile `where_`.
+pub(crate) fn access_key_credentials(
+    provider: &'static str,
+    where_: &str,
+    access_key_id: String,
+    access_key_secret: String,
+    security_token: Option<String>,
+) -> Result<Credentials, CredentialsError> {
+    Credentials::builder()
+        .access_key_id(access_key_id)
+        .access_key_secret(access_key_secret)
+        .maybe_security_token(security_token)
+        .provider_name(provider)
+        .build()
+        .map_err(|e| CredentialsError::failed(provider, format!("{where_}: {e}")))
 }
 
 /// Reads `path`: Ok(None) when it does not exist.
@@ -195,35 +287,10 @@ impl ProfileFileCredentialsProviderBuilder {
         self
     }
 
-    /// Where variables are read from (default: the process environment).
-    pub fn env(mut self, env: EnvironmentSource) -> Self {
-        self.ctx.env = env;
-        self
-    }
-
-    /// The home directory (default: `HOME`, else `USERPROFILE`).
-    pub fn home_dir(mut self, home: impl Into<PathBuf>) -> Self {
-        self.ctx.home_dir = Some(home.into());
-        self
-    }
-
-    /// The template for STS clients of `ram_role_arn` profiles (e.g. an emulator endpoint).
-    pub fn sts_client_builder(mut self, sts: StsClientBuilder) -> Self {
-        self.ctx.sts = Some(sts);
-        self
-    }
-
-    /// The ECS metadata endpoint for `ecs_ram_role` profiles.
-    pub fn ecs_metadata_endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.ctx.ecs_endpoint = Some(endpoint.into());
-        self
-    }
-
-    /// The clock of the refreshing providers a profile creates.
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.ctx.clock = Some(clock);
-        self
-    }
+    profile_context_setters!(
+        "The template for STS clients of `ram_role_arn` profiles (e.g. an emulator endpoint).",
+        "The ECS metadata endpoint for `ecs_ram_role` profiles."
+    );
 
     /// Builds the provider (the file is read on first use).
     pub fn build(self) -> ProfileFileCredentialsProvider {
@@ -243,34 +310,16 @@ impl ProfileFileCredentialsProvider {
     }
 
     async fn resolve(&self) -> Result<SharedCredentialsProvider, CredentialsError> {
-        let (path, explicit) = match (&self.path, self.ctx.env.get(FILE_VAR)) {
-            (Some(p), _) => (p.clone(), true),
-            (None, Some(p)) => (PathBuf::from(p), true),
-            (None, None) => {
-                let home = self.ctx.home().ok_or_else(|| {
-                    CredentialsError::not_configured(
-                        PROVIDER,
-                        "no home directory (HOME is not set)",
-                    )
-                })?;
-                (home.join(".alibabacloud").join("credentials"), false)
-            }
-        };
-        let text = match read_optional(PROVIDER, &path).await? {
-            Some(t) => t,
-            None if explicit => {
-                return Err(CredentialsError::failed(
-                    PROVIDER,
-                    format!("the credentials file {} does not exist", path.display()),
-                ))
-            }
-            None => {
-                return Err(CredentialsError::not_configured(
-                    PROVIDER,
-                    format!("{} does not exist", path.display()),
-                ))
-            }
-        };
+        let (path, text) = self
+            .ctx
+            .read_profile_file(
+                PROVIDER,
+                self.path.as_ref(),
+                FILE_VAR,
+                &[".alibabacloud", "credentials"],
+                "credentials file",
+            )
+            .await?;
         let ini = ini::Ini::load_from_str(&text).map_err(|e| {
             CredentialsError::failed(
                 PROVIDER,
@@ -306,13 +355,14 @@ impl ProfileFileCredentialsProvider {
             ));
         }
         let kind = need("type")?;
-        let access_key = || -> Result<Credentials, CredentialsError> {
-            Credentials::builder()
-                .access_key_id(need("access_key_id")?)
-                .access_key_secret(need("access_key_secret")?)
-                .provider_name(PROVIDER)
-                .build()
-                .map_err(|e| CredentialsError::failed(PROVIDER, format!("{where_}: {e}")))
+        let access_key = || {
+            access_key_credentials(
+                PROVIDER,
+                &where_,
+                need("access_key_id")?,
+                need("access_key_secret")?,
+                None,
+            )
         };
         tracing::debug!(profile = %profile, kind = %kind, path = %path.display(), "profile found");
         match kind.as_str() {

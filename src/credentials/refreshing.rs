@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use tracing::Instrument as _;
 
 use super::{Clock, Credentials, CredentialsError, ProvideCredentials};
+use crate::oss::RetryPolicy;
 
 /// How long before expiry a refresh starts, at most (5 minutes).
 pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(300);
@@ -100,14 +101,30 @@ pub struct RefreshingCredentialsProvider {
 
 struct SharedState {
     fetcher: Arc<dyn FetchCredentials>,
+    settings: Settings,
+    state: Mutex<State>,
+}
+
+/// What the builder sets and the provider keeps.
+struct Settings {
     name: &'static str,
     clock: Clock,
     window: Duration,
     fraction: f64,
-    retry_base: Duration,
-    retry_max: Duration,
+    /// The backoff after failed refreshes (only its base delay and cap are used).
+    backoff: RetryPolicy,
     fetch_timeout: Duration,
-    state: Mutex<State>,
+}
+
+impl Settings {
+    fn debug_fields<'a, 'b>(
+        &self,
+        d: &'a mut fmt::DebugStruct<'a, 'b>,
+    ) -> &'a mut fmt::DebugStruct<'a, 'b> {
+        d.field("name", &self.name)
+            .field("window", &self.window)
+            .field("fraction", &self.fraction)
+    }
 }
 
 #[derive(Default)]
@@ -128,10 +145,8 @@ impl fmt::Debug for RefreshingCredentialsProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.shared;
         let st = s.lock();
-        f.debug_struct("RefreshingCredentialsProvider")
-            .field("name", &s.name)
-            .field("window", &s.window)
-            .field("fraction", &s.fraction)
+        s.settings
+            .debug_fields(&mut f.debug_struct("RefreshingCredentialsProvider"))
             .field("cached", &st.cached.as_ref().map(|c| &c.credentials))
             .field("refreshing", &st.inflight.is_some())
             .field("failures", &st.failures)
@@ -142,21 +157,13 @@ impl fmt::Debug for RefreshingCredentialsProvider {
 /// Builder for [`RefreshingCredentialsProvider`].
 pub struct RefreshingCredentialsProviderBuilder {
     fetcher: Arc<dyn FetchCredentials>,
-    name: &'static str,
-    clock: Clock,
-    window: Duration,
-    fraction: f64,
-    retry_base: Duration,
-    retry_max: Duration,
-    fetch_timeout: Duration,
+    settings: Settings,
 }
 
 impl fmt::Debug for RefreshingCredentialsProviderBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RefreshingCredentialsProviderBuilder")
-            .field("name", &self.name)
-            .field("window", &self.window)
-            .field("fraction", &self.fraction)
+        self.settings
+            .debug_fields(&mut f.debug_struct("RefreshingCredentialsProviderBuilder"))
             .finish_non_exhaustive()
     }
 }
@@ -164,26 +171,26 @@ impl fmt::Debug for RefreshingCredentialsProviderBuilder {
 impl RefreshingCredentialsProviderBuilder {
     /// The provider's name, used in errors and traces (default `refreshing`).
     pub fn name(mut self, name: &'static str) -> Self {
-        self.name = name;
+        self.settings.name = name;
         self
     }
 
     /// The clock that decides expiry (default: the system clock).
     pub fn clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
+        self.settings.clock = clock;
         self
     }
 
     /// Start refreshing at most this long before expiry (default 5 minutes).
     pub fn refresh_window(mut self, window: Duration) -> Self {
-        self.window = window;
+        self.settings.window = window;
         self
     }
 
     /// Start refreshing at most this fraction of the lifetime before expiry (default 0.2;
     /// clamped to 0–1). The smaller of this and [`refresh_window`](Self::refresh_window) wins.
     pub fn refresh_lifetime_fraction(mut self, fraction: f64) -> Self {
-        self.fraction = if fraction.is_finite() {
+        self.settings.fraction = if fraction.is_finite() {
             fraction.clamp(0.0, 1.0)
         } else {
             DEFAULT_REFRESH_LIFETIME_FRACTION
@@ -194,14 +201,15 @@ impl RefreshingCredentialsProviderBuilder {
     /// The backoff after failed refreshes: `base`, doubling per failure, capped at `max`
     /// (default 1 s and 60 s).
     pub fn retry_backoff(mut self, base: Duration, max: Duration) -> Self {
-        self.retry_base = base;
-        self.retry_max = max;
+        self.settings.backoff = RetryPolicy::standard()
+            .with_base_delay(base)
+            .with_max_backoff(max);
         self
     }
 
     /// How long one fetch may take (default 60 s).
     pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
-        self.fetch_timeout = timeout;
+        self.settings.fetch_timeout = timeout;
         self
     }
 
@@ -210,13 +218,7 @@ impl RefreshingCredentialsProviderBuilder {
         RefreshingCredentialsProvider {
             shared: Arc::new(SharedState {
                 fetcher: self.fetcher,
-                name: self.name,
-                clock: self.clock,
-                window: self.window,
-                fraction: self.fraction,
-                retry_base: self.retry_base,
-                retry_max: self.retry_max,
-                fetch_timeout: self.fetch_timeout,
+                settings: self.settings,
                 state: Mutex::new(State::default()),
             }),
         }
@@ -242,19 +244,22 @@ impl RefreshingCredentialsProvider {
     ) -> RefreshingCredentialsProviderBuilder {
         RefreshingCredentialsProviderBuilder {
             fetcher,
-            name: "refreshing",
-            clock: Clock::system(),
-            window: DEFAULT_REFRESH_WINDOW,
-            fraction: DEFAULT_REFRESH_LIFETIME_FRACTION,
-            retry_base: DEFAULT_RETRY_BASE,
-            retry_max: DEFAULT_RETRY_MAX,
-            fetch_timeout: DEFAULT_FETCH_TIMEOUT,
+            settings: Settings {
+                name: "refreshing",
+                clock: Clock::system(),
+                window: DEFAULT_REFRESH_WINDOW,
+                fraction: DEFAULT_REFRESH_LIFETIME_FRACTION,
+                backoff: RetryPolicy::standard()
+                    .with_base_delay(DEFAULT_RETRY_BASE)
+                    .with_max_backoff(DEFAULT_RETRY_MAX),
+                fetch_timeout: DEFAULT_FETCH_TIMEOUT,
+            },
         }
     }
 
     /// The provider's name.
     pub fn name(&self) -> &'static str {
-        self.shared.name
+        self.shared.settings.name
     }
 
     /// When the cached credentials will start being refreshed, if any are cached and expire.
@@ -284,23 +289,24 @@ impl SharedState {
     ) -> Option<OffsetDateTime> {
         let exp = expiration?;
         let lifetime: Duration = (exp - now).try_into().unwrap_or(Duration::ZERO);
-        let window = self.window.min(lifetime.mul_f64(self.fraction));
+        let window = self
+            .settings
+            .window
+            .min(lifetime.mul_f64(self.settings.fraction));
         Some(exp - window)
     }
 
+    /// The wait after `failures` failed refreshes: the base delay, doubling per failure,
+    /// capped.
     fn backoff(&self, failures: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(failures.saturating_sub(1).min(30))
-            .unwrap_or(u32::MAX);
-        self.retry_base
-            .checked_mul(factor)
-            .unwrap_or(self.retry_max)
-            .min(self.retry_max)
+        self.settings
+            .backoff
+            .backoff_ceiling(failures.saturating_sub(1).min(30))
     }
 
     /// Starts the background fetch and records it as in flight. Called with the lock held.
     fn start_fetch(self: &Arc<Self>, st: &mut State) -> Result<InflightFetch, CredentialsError> {
-        let name = self.name;
+        let name = self.settings.name;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             CredentialsError::failed(name, "refreshing credentials needs a tokio runtime")
         })?;
@@ -308,19 +314,21 @@ impl SharedState {
         let span = tracing::debug_span!("credentials.refresh", provider = name);
         let task = runtime.spawn(
             async move {
-                let fetch =
-                    tokio::time::timeout(this.fetch_timeout, this.fetcher.fetch_credentials());
+                let fetch = tokio::time::timeout(
+                    this.settings.fetch_timeout,
+                    this.fetcher.fetch_credentials(),
+                );
                 let fetched = match AssertUnwindSafe(fetch).catch_unwind().await {
                     Ok(Ok(result)) => result,
                     Ok(Err(_elapsed)) => Err(CredentialsError::failed_retryable(
-                        this.name,
+                        this.settings.name,
                         format!(
                             "fetching credentials took longer than {:?}",
-                            this.fetch_timeout
+                            this.settings.fetch_timeout
                         ),
                     )),
                     Err(_panic) => Err(CredentialsError::failed_retryable(
-                        this.name,
+                        this.settings.name,
                         "the credentials fetcher panicked",
                     )),
                 };
@@ -351,11 +359,11 @@ impl SharedState {
         &self,
         fetched: Result<Credentials, CredentialsError>,
     ) -> Result<Credentials, CredentialsError> {
-        let now = self.clock.now();
+        let now = self.settings.clock.now();
         let fetched = fetched.and_then(|c| {
             if c.is_expired_at(now) {
                 Err(CredentialsError::Expired {
-                    provider: self.name,
+                    provider: self.settings.name,
                 })
             } else {
                 Ok(c)
@@ -399,7 +407,7 @@ impl SharedState {
 impl ProvideCredentials for RefreshingCredentialsProvider {
     async fn provide_credentials(&self) -> Result<Credentials, CredentialsError> {
         let shared = &self.shared;
-        let now = shared.clock.now();
+        let now = shared.settings.clock.now();
         let wait_for = {
             let mut st = shared.lock();
             // A fetch whose task ended without recording its outcome was cancelled (its runtime

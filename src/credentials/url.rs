@@ -60,16 +60,6 @@ struct UrlFetcher {
     bearer: Option<Zeroizing<String>>,
 }
 
-pub(crate) fn http_client(connect: Duration, read: Duration) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
-        .connect_timeout(connect)
-        .read_timeout(read)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("alioss/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(crate::sts::transport_error)
-}
-
 #[async_trait::async_trait]
 impl FetchCredentials for UrlFetcher {
     async fn fetch_credentials(&self) -> Result<Credentials, CredentialsError> {
@@ -81,11 +71,17 @@ impl FetchCredentials for UrlFetcher {
             req = req.bearer_auth(b.as_str());
         }
         let resp = req.send().await.map_err(|e| {
-            CredentialsError::failed_retryable(PROVIDER, crate::sts::transport_error(e).to_string())
+            CredentialsError::failed_retryable(
+                PROVIDER,
+                crate::http::transport_error(e).to_string(),
+            )
         })?;
         let status = resp.status();
         let body = resp.bytes().await.map_err(|e| {
-            CredentialsError::failed_retryable(PROVIDER, crate::sts::transport_error(e).to_string())
+            CredentialsError::failed_retryable(
+                PROVIDER,
+                crate::http::transport_error(e).to_string(),
+            )
         })?;
         if !status.is_success() {
             let msg = format!(
@@ -141,7 +137,7 @@ impl UrlCredentialsProviderBuilder {
         let mut shown = url.clone();
         shown.set_query(None);
         let _ = shown.set_password(None);
-        let http = http_client(self.connect_timeout, self.read_timeout)?;
+        let http = crate::http::client(self.connect_timeout, self.read_timeout)?;
         let cache = RefreshingCredentialsProvider::builder_shared(Arc::new(UrlFetcher {
             http,
             url,

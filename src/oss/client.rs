@@ -379,11 +379,7 @@ impl ClientBuilder {
             }
             SignatureVersion::V1 => RequestSigner::V1(V1Signer::new()),
         };
-        let mut http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(self.connect_timeout)
-            .read_timeout(self.read_timeout)
-            .redirect(reqwest::redirect::Policy::none())
+        let mut http = crate::http::client_builder(self.connect_timeout, self.read_timeout)
             .pool_idle_timeout(Duration::from_secs(50));
         for (host, addr) in &self.resolve {
             http = http.resolve(host, *addr);

@@ -5,6 +5,7 @@ use base64::Engine as _;
 use reqwest::header::HeaderMap;
 
 use crate::error::{oss_hint, ServiceError, ServiceKind};
+use crate::oss::ops::parse_iso_time;
 use crate::oss::signer::parse_http_date;
 use crate::oss::xml::{from_xml, ErrorXml};
 
@@ -80,11 +81,7 @@ pub(crate) fn parse(
     e.string_to_sign = p.string_to_sign;
     e.server_time = header(headers, "date")
         .and_then(|d| parse_http_date(&d))
-        .or_else(|| {
-            p.server_time.as_deref().and_then(|t| {
-                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
-            })
-        });
+        .or_else(|| parse_iso_time(p.server_time.as_deref()));
     e.hint = oss_hint(&e, access_key_id);
     e
 }

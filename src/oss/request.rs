@@ -8,6 +8,7 @@ use reqwest::Method;
 use tracing::Instrument as _;
 
 use crate::error::{Error, Result};
+use crate::http::transport_error;
 use crate::oss::body::Body;
 use crate::oss::client::{Client, RequestSigner};
 use crate::oss::crc64::{self, Crc64};
@@ -123,21 +124,6 @@ pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
-}
-
-/// Describes a reqwest error without the URL (presigned or not, URLs stay out of errors).
-pub(crate) fn transport_error(e: reqwest::Error) -> Error {
-    let timeout = e.is_timeout();
-    let connect = e.is_connect();
-    let e = e.without_url();
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    Error::transport(message, timeout, connect)
 }
 
 impl Client {

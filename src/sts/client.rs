@@ -14,6 +14,7 @@ use super::signer;
 use crate::credentials::{
     Clock, Credentials, EnvironmentSource, ProvideCredentials, SharedCredentialsProvider,
 };
+use crate::http::transport_error;
 use crate::oss::RetryPolicy;
 use crate::Error;
 
@@ -238,17 +239,7 @@ impl StsClientBuilder {
     pub fn build(self) -> Result<StsClient, Error> {
         let endpoint =
             resolve_endpoint(self.endpoint.as_deref(), self.region.as_deref(), self.vpc)?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .read_timeout(self.read_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("alioss/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Transport {
-                message: format!("could not build the HTTP client: {}", error_chain(&e)),
-                timeout: false,
-                connect: false,
-            })?;
+        let http = crate::http::client(self.connect_timeout, self.read_timeout)?;
         Ok(StsClient {
             inner: Arc::new(ClientInner {
                 endpoint,
@@ -320,33 +311,6 @@ fn resolve_endpoint(
         ));
     }
     Ok(url)
-}
-
-/// The message of `e` and its sources, without any URL.
-pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut msg = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        let s_text = s.to_string();
-        if !msg.contains(&s_text) {
-            msg.push_str(": ");
-            msg.push_str(&s_text);
-        }
-        src = s.source();
-    }
-    msg
-}
-
-/// A transport error from reqwest, with the URL (which may carry a signature) stripped.
-pub(crate) fn transport_error(e: reqwest::Error) -> Error {
-    let timeout = e.is_timeout();
-    let connect = e.is_connect();
-    let e = e.without_url();
-    Error::Transport {
-        message: error_chain(&e),
-        timeout,
-        connect,
-    }
 }
 
 #[derive(Deserialize)]

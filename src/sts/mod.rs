@@ -5,6 +5,7 @@
 //! network; errors STS answers become [`crate::Error::Service`] with a hint for the well-known
 //! mistakes (see [`hint_for`]).
 
+pub mod acs3;
 mod client;
 mod error;
 pub mod policy;
@@ -14,7 +15,7 @@ pub mod signer;
 /// The retry policy shared with the OSS client (see [`crate::oss::RetryPolicy`]).
 pub use crate::oss::RetryPolicy;
 #[allow(unused_imports)]
-pub(crate) use client::{parse_expiration, transport_error};
+pub(crate) use client::parse_expiration;
 pub use client::{
     AssumeRoleOutput, AssumedRoleUser, NonceGenerator, StsClient, StsClientBuilder, API_VERSION,
     ASSUME_ROLE_PROVIDER, DEFAULT_ENDPOINT, OIDC_PROVIDER,

@@ -396,27 +396,31 @@ fn check_ram_arn(arn: &str, kind: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) fn validate_role_arn(field: &'static str, arn: Option<String>) -> Result<String, Error> {
-    let arn = arn.filter(|a| !a.trim().is_empty()).ok_or_else(|| {
-        Error::invalid(
-            field,
-            "is required (acs:ram::<account-id>:role/<role-name>)",
-        )
-    })?;
-    check_ram_arn(&arn, "role").map_err(|rule| Error::invalid(field, rule))?;
+/// A required RAM ARN of `kind` in `field`; `shape` is how it looks, for the "required" error.
+fn validate_ram_arn(
+    field: &'static str,
+    arn: Option<String>,
+    kind: &str,
+    shape: &str,
+) -> Result<String, Error> {
+    let arn = arn
+        .filter(|a| !a.trim().is_empty())
+        .ok_or_else(|| Error::invalid(field, format!("is required ({shape})")))?;
+    check_ram_arn(&arn, kind).map_err(|rule| Error::invalid(field, rule))?;
     Ok(arn)
 }
 
+pub(crate) fn validate_role_arn(field: &'static str, arn: Option<String>) -> Result<String, Error> {
+    validate_ram_arn(field, arn, "role", "acs:ram::<account-id>:role/<role-name>")
+}
+
 fn validate_oidc_provider_arn(arn: Option<String>) -> Result<String, Error> {
-    const FIELD: &str = "OIDCProviderArn";
-    let arn = arn.filter(|a| !a.trim().is_empty()).ok_or_else(|| {
-        Error::invalid(
-            FIELD,
-            "is required (acs:ram::<account-id>:oidc-provider/<name>)",
-        )
-    })?;
-    check_ram_arn(&arn, "oidc-provider").map_err(|rule| Error::invalid(FIELD, rule))?;
-    Ok(arn)
+    validate_ram_arn(
+        "OIDCProviderArn",
+        arn,
+        "oidc-provider",
+        "acs:ram::<account-id>:oidc-provider/<name>",
+    )
 }
 
 pub(crate) fn validate_session_name(name: Option<String>) -> Result<String, Error> {

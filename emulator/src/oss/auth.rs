@@ -117,7 +117,7 @@ fn expired(expires_text: &str, info: &RequestInfo) -> OssError {
 
 /// Checks the security token of temporary credentials (before the signature, as OSS does, so an
 /// expired session is reported as such whatever the client's clock says).
-fn check_token(
+pub(crate) fn check_token(
     owner: &KeyOwner,
     token: Option<&str>,
     ak: &str,
@@ -188,8 +188,30 @@ fn lookup(state: &State, ak: &str) -> Result<KeyOwner, OssError> {
         .ok_or_else(|| OssError::invalid_access_key_id(ak))
 }
 
-/// Authenticates an OSS request: `Ok(None)` for an anonymous one.
+/// Authenticates an OSS request: `Ok(None)` for an anonymous one. Error bodies never carry
+/// the request's security token (it is replaced by `<redacted>` in `StringToSign` and
+/// `CanonicalRequest`).
 pub(crate) fn authenticate(
+    state: &State,
+    req: &OssRequest,
+    bucket_region: &str,
+    info: &RequestInfo,
+) -> Result<Option<Principal>, OssError> {
+    authenticate_unredacted(state, req, bucket_region, info).map_err(|mut e| {
+        let tokens = [
+            req.header("x-oss-security-token"),
+            req.header("security-token"),
+            req.query_param("x-oss-security-token").map(str::to_owned),
+            req.query_param("security-token").map(str::to_owned),
+        ];
+        for t in tokens.into_iter().flatten() {
+            e = e.redact(&t);
+        }
+        e
+    })
+}
+
+fn authenticate_unredacted(
     state: &State,
     req: &OssRequest,
     bucket_region: &str,

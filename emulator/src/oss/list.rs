@@ -128,7 +128,8 @@ pub(crate) async fn list_objects(
                     }
                 }
                 if entries.len() == max_keys {
-                    truncated = true;
+                    // With max-keys=0 nothing is listed and there is no next page to ask for.
+                    truncated = max_keys > 0;
                     break;
                 }
                 match common {

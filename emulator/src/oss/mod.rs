@@ -1,6 +1,7 @@
 //! OSS: addressing, operation dispatch, authorisation, and the operations themselves.
 
 mod auth;
+mod cors;
 mod list;
 mod multipart;
 mod object;
@@ -18,7 +19,10 @@ use crate::authz::Conditions;
 use crate::config::BucketAcl;
 use crate::errors::OssError;
 use crate::iam::Principal;
-use crate::server::{apply_fault, oss_error_response, Body, DropConnection, RequestInfo, State};
+use crate::server::{
+    apply_fault, oss_error_response, truncate_body, Body, DropConnection, Injected, RequestInfo,
+    State,
+};
 
 /// Largest object (and part) OSS accepts: 5 GiB.
 pub(crate) const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
@@ -135,17 +139,52 @@ impl Op {
     }
 }
 
+/// Query parameters that authenticate a request (never sub-resources).
+const AUTH_PARAMS: &[&str] = &[
+    "x-oss-signature-version",
+    "x-oss-credential",
+    "x-oss-date",
+    "x-oss-expires",
+    "x-oss-signature",
+    "x-oss-additional-headers",
+    "x-oss-security-token",
+    "OSSAccessKeyId",
+    "Signature",
+    "Expires",
+    "security-token",
+];
+
+/// Parameters of the bucket-level operations served here.
+const BUCKET_PARAMS: &[&str] = &[
+    "prefix",
+    "delimiter",
+    "marker",
+    "max-keys",
+    "encoding-type",
+    "list-type",
+    "continuation-token",
+    "start-after",
+    "fetch-owner",
+    "uploads",
+    "key-marker",
+    "upload-id-marker",
+    "max-uploads",
+];
+
 fn classify(req: &OssRequest) -> Result<Op, OssError> {
     let unsupported = [
         "acl",
         "tagging",
         "symlink",
         "restore",
-        "objectMeta",
         "seal",
         "cors",
         "lifecycle",
         "policy",
+        "versions",
+        "versionId",
+        "x-oss-process",
+        "callback",
     ];
     if let Some((k, _)) = req
         .query
@@ -153,6 +192,15 @@ fn classify(req: &OssRequest) -> Result<Op, OssError> {
         .find(|(k, _)| unsupported.contains(&k.as_str()))
     {
         return Err(OssError::not_implemented(&format!("The ?{k} sub-resource")));
+    }
+    if req.key.is_none() {
+        if let Some((k, _)) = req.query.iter().find(|(k, _)| {
+            !BUCKET_PARAMS.contains(&k.as_str()) && !AUTH_PARAMS.contains(&k.as_str())
+        }) {
+            return Err(OssError::not_implemented(&format!(
+                "The bucket sub-resource ?{k}"
+            )));
+        }
     }
     let m = &req.method;
     if req.key.is_none() {
@@ -174,6 +222,7 @@ fn classify(req: &OssRequest) -> Result<Op, OssError> {
         Method::PUT => Ok(Op::PutObject),
         Method::GET if req.has_query("uploadId") => Ok(Op::ListParts),
         Method::GET => Ok(Op::GetObject),
+        // GetObjectMeta (`HEAD ?objectMeta`) is a HEAD with fewer headers; served as HeadObject.
         Method::HEAD => Ok(Op::HeadObject),
         Method::DELETE if req.has_query("uploadId") => Ok(Op::AbortMultipartUpload),
         Method::DELETE => Ok(Op::DeleteObject),
@@ -230,16 +279,17 @@ pub(crate) async fn authorize(
         }
         return Err(OssError::anonymous());
     };
-    if let Principal::Root = principal {
-        let owner = state
-            .buckets
-            .get(bucket)
-            .and_then(|b| b.owner.clone())
-            .unwrap_or_else(|| state.config.account_id.clone());
-        if owner == state.config.account_id {
-            return Ok(());
-        }
+    // Identities of this account reach only this account's buckets (no bucket policies here).
+    let owner = state
+        .buckets
+        .get(bucket)
+        .and_then(|b| b.owner.clone())
+        .unwrap_or_else(|| state.config.account_id.clone());
+    if owner != state.config.account_id {
         return Err(OssError::denied_by_policy());
+    }
+    if let Principal::Root = principal {
+        return Ok(());
     }
     let res = resource(
         state,
@@ -343,21 +393,43 @@ pub(crate) async fn handle(
         body,
         host,
     };
+    let origin = oreq.header("origin");
+    let bucket_cfg = state.buckets.get(&oreq.bucket);
+    if oreq.method == Method::OPTIONS {
+        let answer = match bucket_cfg {
+            None => Err(OssError::no_such_bucket(&oreq.bucket)),
+            Some(b) => cors::preflight(b, &oreq.headers),
+        };
+        return Ok(answer.unwrap_or_else(|e| oss_error_response(&e, info, false)));
+    }
+    let method = oreq.method.clone();
+    let decorate = |mut resp: Response<Body>| {
+        if let Some(b) = bucket_cfg {
+            cors::decorate(b, origin.as_deref(), method.as_str(), &mut resp);
+        }
+        resp
+    };
     let op = match classify(&oreq) {
         Ok(op) => op,
-        Err(e) => return Ok(oss_error_response(&e, info, head)),
+        Err(e) => return Ok(decorate(oss_error_response(&e, info, head))),
     };
-    if let Some((status, code, message)) =
-        apply_fault(state, op.name(), Some(&mut oreq.body)).await?
-    {
-        let e = OssError::new(status, &code, message, "0000-00000000");
-        return Ok(oss_error_response(&e, info, head));
+    let mut truncate = None;
+    match apply_fault(state, op.name(), Some(&mut oreq.body), op == Op::GetObject).await? {
+        Some(Injected::Fail(status, code, message)) => {
+            let e = OssError::new(status, &code, message, "0000-00000000");
+            return Ok(decorate(oss_error_response(&e, info, head)));
+        }
+        Some(Injected::Truncate(limit)) => truncate = Some(limit),
+        None => {}
     }
     let result = run(state, op, oreq, info).await;
-    Ok(match result {
-        Ok(r) => r,
+    Ok(decorate(match result {
+        Ok(r) => match truncate {
+            Some(limit) => r.map(|b| truncate_body(b, limit)),
+            None => r,
+        },
         Err(e) => oss_error_response(&e, info, head),
-    })
+    }))
 }
 
 async fn run(

@@ -177,20 +177,18 @@ pub(crate) async fn receive_body(
     req: &mut OssRequest,
 ) -> Result<Ingested, OssError> {
     let md5 = content_md5(req)?;
-    if let Some(len) = req
+    let declared = req
         .header("content-length")
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        if len > MAX_OBJECT_SIZE {
-            return Err(OssError::entity_too_large());
-        }
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_OBJECT_SIZE) {
+        return Err(OssError::entity_too_large());
     }
     let writer = state
         .store
         .writer()
         .await
         .map_err(|e| OssError::internal(format!("cannot store data: {e}")))?;
-    let got = ingest(&mut req.body, writer, MAX_OBJECT_SIZE)
+    let got = ingest(&mut req.body, writer, MAX_OBJECT_SIZE, declared)
         .await
         .map_err(ingest_error)?;
     if md5.is_some_and(|m| m != got.md5) {
@@ -486,6 +484,9 @@ pub(crate) async fn append_object(
         return Err(write_conflict(WriteConflict::Position(0)));
     }
     let got = receive_body(state, req).await?;
+    if position.saturating_add(got.blob.len()) > MAX_OBJECT_SIZE {
+        return Err(OssError::entity_too_large());
+    }
     let added_len = got.blob.len();
     let added_crc = got.crc64;
     let result = state

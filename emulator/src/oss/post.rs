@@ -12,7 +12,7 @@ use md5::Digest as _;
 use super::object::{file_already_exists, upload_options};
 use super::{authorize, check_key, Op, OssRequest};
 use crate::errors::{push_elem, OssError};
-use crate::iam::{KeyOwner, Principal};
+use crate::iam::Principal;
 use crate::server::{empty, full, Body, RequestInfo, State};
 use crate::store::{ObjectMeta, WriteCondition, WriteConflict};
 
@@ -224,37 +224,6 @@ fn check_policy(
     Ok(())
 }
 
-fn check_token(
-    owner: &KeyOwner,
-    token: Option<&str>,
-    ak: &str,
-    now: time::OffsetDateTime,
-) -> Result<(), OssError> {
-    if let KeyOwner::Session(s) = owner {
-        match token {
-            None | Some("") => return Err(OssError::invalid_access_key_id(ak)),
-            Some(t) if t != s.token => {
-                return Err(OssError::new(
-                    403,
-                    "InvalidSecurityToken",
-                    "The security token you provided is invalid.",
-                    "0002-00000006",
-                ))
-            }
-            Some(_) if now >= s.expiration => {
-                return Err(OssError::new(
-                    403,
-                    "SecurityTokenExpired",
-                    "The security token you provided has expired.",
-                    "0002-00000007",
-                ))
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
-}
-
 pub(crate) async fn post_object(
     state: &Arc<State>,
     req: &mut OssRequest,
@@ -330,12 +299,7 @@ pub(crate) async fn post_object(
             .iam
             .lookup_key(&ak)
             .ok_or_else(|| OssError::invalid_access_key_id(&ak))?;
-        check_token(
-            &owner,
-            field("x-oss-security-token").as_deref(),
-            &ak,
-            info.now,
-        )?;
+        super::auth::check_token(&owner, field("x-oss-security-token").as_deref(), &ak, info)?;
         if let Some(t) =
             field("x-oss-date").and_then(|d| alioss::oss::signer::parse_iso8601_basic(&d))
         {
@@ -383,12 +347,7 @@ pub(crate) async fn post_object(
             .iam
             .lookup_key(&ak)
             .ok_or_else(|| OssError::invalid_access_key_id(&ak))?;
-        check_token(
-            &owner,
-            field("x-oss-security-token").as_deref(),
-            &ak,
-            info.now,
-        )?;
+        super::auth::check_token(&owner, field("x-oss-security-token").as_deref(), &ak, info)?;
         if post_signer::v1_signature(owner.secret(&state.iam), &policy) != sig {
             return Err(OssError::new(
                 403,

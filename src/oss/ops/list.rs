@@ -1,11 +1,11 @@
 //! ListObjectsV2, one page at a time or as a stream of objects.
 
-use futures_util::stream::{self, Stream, StreamExt};
+use futures_util::stream::Stream;
 use reqwest::Method;
 use time::OffsetDateTime;
 
-use super::{decode_key, parse_iso_time};
-use crate::error::{Error, Result};
+use super::{decode_key, paging, parse_iso_time};
+use crate::error::Result;
 use crate::oss::client::Client;
 use crate::oss::request::OssRequest;
 use crate::oss::validation;
@@ -72,24 +72,18 @@ impl ListObjectsV2Request {
     /// Fetches one page.
     pub async fn send(self) -> Result<ListObjectsV2Output> {
         validation::bucket(&self.bucket)?;
-        if let Some(n) = self.max_keys {
-            if !(1..=1000).contains(&n) {
-                return Err(Error::invalid("max_keys", "must be 1 to 1000"));
-            }
-        }
-        let mut req = OssRequest::new("ListObjectsV2", Method::GET, &self.bucket, None)
-            .query("list-type", "2")
-            .query("encoding-type", "url");
-        for (name, v) in [
-            ("prefix", &self.prefix),
-            ("delimiter", &self.delimiter),
-            ("start-after", &self.start_after),
-            ("continuation-token", &self.continuation_token),
-        ] {
-            if let Some(v) = v {
-                req = req.query(name, v.clone());
-            }
-        }
+        paging::check_page_size("max_keys", self.max_keys)?;
+        let mut req = paging::optional_queries(
+            OssRequest::new("ListObjectsV2", Method::GET, &self.bucket, None)
+                .query("list-type", "2")
+                .query("encoding-type", "url"),
+            [
+                ("prefix", &self.prefix),
+                ("delimiter", &self.delimiter),
+                ("start-after", &self.start_after),
+                ("continuation-token", &self.continuation_token),
+            ],
+        );
         if let Some(n) = self.max_keys {
             req = req.query("max-keys", n.to_string());
         }
@@ -111,11 +105,7 @@ impl ListObjectsV2Request {
                     object_type: o.object_type,
                 })
                 .collect(),
-            common_prefixes: r
-                .common_prefixes
-                .into_iter()
-                .map(|p| decode_key(p.prefix, enc))
-                .collect(),
+            common_prefixes: paging::decode_prefixes(r.common_prefixes, enc),
             is_truncated: r.is_truncated,
             next_continuation_token: r.next_continuation_token,
             request_id,
@@ -124,23 +114,17 @@ impl ListObjectsV2Request {
 
     /// Every page, as a stream of pages (follows continuation tokens).
     pub fn into_pages(self) -> impl Stream<Item = Result<ListObjectsV2Output>> + Send {
-        stream::try_unfold(Some(self), |state| async move {
-            let Some(req) = state else { return Ok(None) };
-            let page = req.clone().send().await?;
-            let next = match (page.is_truncated, page.next_continuation_token.clone()) {
+        paging::pages(self, Self::send, |req, page: &ListObjectsV2Output| {
+            match (page.is_truncated, page.next_continuation_token.clone()) {
                 (true, Some(t)) if !t.is_empty() => Some(req.continuation_token(t)),
                 _ => None,
-            };
-            Ok(Some((page, next)))
+            }
         })
     }
 
     /// Every object, as a stream.
     pub fn into_stream(self) -> impl Stream<Item = Result<ObjectSummary>> + Send {
-        self.into_pages().flat_map(|page| match page {
-            Ok(p) => stream::iter(p.objects.into_iter().map(Ok).collect::<Vec<_>>()),
-            Err(e) => stream::iter(vec![Err(e)]),
-        })
+        paging::items(self.into_pages(), |p| p.objects)
     }
 }
 

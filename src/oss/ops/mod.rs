@@ -4,6 +4,7 @@ pub(crate) mod append;
 pub(crate) mod list;
 pub(crate) mod multipart;
 pub(crate) mod object;
+mod paging;
 
 use std::collections::BTreeMap;
 

@@ -1,11 +1,11 @@
 //! Multipart upload: InitiateMultipartUpload, UploadPart, CompleteMultipartUpload,
 //! AbortMultipartUpload, ListParts, ListMultipartUploads.
 
-use futures_util::stream::{self, Stream};
+use futures_util::stream::Stream;
 use reqwest::Method;
 use time::OffsetDateTime;
 
-use super::{decode_key, object_option_setters, parse_iso_time, ObjectOptions};
+use super::{decode_key, object_option_setters, paging, parse_iso_time, ObjectOptions};
 use crate::error::{Error, Result};
 use crate::oss::body::Body;
 use crate::oss::client::Client;
@@ -462,11 +462,7 @@ impl ListPartsRequest {
     pub async fn send(self) -> Result<ListPartsOutput> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         upload_id_rule(&self.upload_id)?;
-        if let Some(n) = self.max_parts {
-            if !(1..=1000).contains(&n) {
-                return Err(Error::invalid("max_parts", "must be 1 to 1000"));
-            }
-        }
+        paging::check_page_size("max_parts", self.max_parts)?;
         let mut req = OssRequest::new("ListParts", Method::GET, &self.bucket, Some(&self.key))
             .query("uploadId", self.upload_id.clone());
         if let Some(n) = self.max_parts {
@@ -498,29 +494,14 @@ impl ListPartsRequest {
 
     /// Every page, as a stream of parts.
     pub fn into_stream(self) -> impl Stream<Item = Result<PartInfo>> + Send {
-        let pages = stream::try_unfold(Some(self), |state| async move {
-            let Some(req) = state else { return Ok(None) };
-            let page = req.clone().send().await?;
-            let next = match (page.is_truncated, page.next_part_number_marker) {
+        let pages = paging::pages(self, Self::send, |req, page: &ListPartsOutput| {
+            match (page.is_truncated, page.next_part_number_marker) {
                 (true, Some(m)) => Some(req.part_number_marker(m)),
                 _ => None,
-            };
-            Ok(Some((page.parts, next)))
+            }
         });
-        flatten_pages(pages)
+        paging::items(pages, |p| p.parts)
     }
-}
-
-fn flatten_pages<T, S>(pages: S) -> impl Stream<Item = Result<T>> + Send
-where
-    T: Send + 'static,
-    S: Stream<Item = Result<Vec<T>>> + Send,
-{
-    use futures_util::StreamExt as _;
-    pages.flat_map(|page| match page {
-        Ok(items) => stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>()),
-        Err(e) => stream::iter(vec![Err(e)]),
-    })
 }
 
 /// One page of ListParts.
@@ -605,24 +586,18 @@ impl ListMultipartUploadsRequest {
     /// Fetches one page.
     pub async fn send(self) -> Result<ListMultipartUploadsOutput> {
         validation::bucket(&self.bucket)?;
-        if let Some(n) = self.max_uploads {
-            if !(1..=1000).contains(&n) {
-                return Err(Error::invalid("max_uploads", "must be 1 to 1000"));
-            }
-        }
-        let mut req = OssRequest::new("ListMultipartUploads", Method::GET, &self.bucket, None)
-            .query("uploads", "")
-            .query("encoding-type", "url");
-        for (name, v) in [
-            ("prefix", &self.prefix),
-            ("delimiter", &self.delimiter),
-            ("key-marker", &self.key_marker),
-            ("upload-id-marker", &self.upload_id_marker),
-        ] {
-            if let Some(v) = v {
-                req = req.query(name, v.clone());
-            }
-        }
+        paging::check_page_size("max_uploads", self.max_uploads)?;
+        let mut req = paging::optional_queries(
+            OssRequest::new("ListMultipartUploads", Method::GET, &self.bucket, None)
+                .query("uploads", "")
+                .query("encoding-type", "url"),
+            [
+                ("prefix", &self.prefix),
+                ("delimiter", &self.delimiter),
+                ("key-marker", &self.key_marker),
+                ("upload-id-marker", &self.upload_id_marker),
+            ],
+        );
         if let Some(n) = self.max_uploads {
             req = req.query("max-uploads", n.to_string());
         }
@@ -641,11 +616,7 @@ impl ListMultipartUploadsRequest {
                     initiated: parse_iso_time(u.initiated.as_deref()),
                 })
                 .collect(),
-            common_prefixes: r
-                .common_prefixes
-                .into_iter()
-                .map(|p| decode_key(p.prefix, enc))
-                .collect(),
+            common_prefixes: paging::decode_prefixes(r.common_prefixes, enc),
             is_truncated: r.is_truncated,
             next_key_marker: r.next_key_marker.map(|k| decode_key(k, enc)),
             next_upload_id_marker: r.next_upload_id_marker,
@@ -655,18 +626,20 @@ impl ListMultipartUploadsRequest {
 
     /// Every page, as a stream of uploads.
     pub fn into_stream(self) -> impl Stream<Item = Result<MultipartUploadInfo>> + Send {
-        let pages = stream::try_unfold(Some(self), |state| async move {
-            let Some(req) = state else { return Ok(None) };
-            let page = req.clone().send().await?;
-            let next = match (page.is_truncated, page.next_key_marker.clone()) {
+        let pages = paging::pages(
+            self,
+            Self::send,
+            |req, page: &ListMultipartUploadsOutput| match (
+                page.is_truncated,
+                page.next_key_marker.clone(),
+            ) {
                 (true, Some(k)) if !k.is_empty() => {
                     Some(req.key_marker(k, page.next_upload_id_marker.clone()))
                 }
                 _ => None,
-            };
-            Ok(Some((page.uploads, next)))
-        });
-        flatten_pages(pages)
+            },
+        );
+        paging::items(pages, |p| p.uploads)
     }
 }
 

@@ -11,10 +11,11 @@ use tokio::io::AsyncWriteExt;
 
 use super::{header_date, header_u64, metadata_from, object_option_setters, ObjectOptions};
 use crate::error::{Error, Result};
+use crate::http::transport_error;
 use crate::oss::body::Body;
 use crate::oss::client::Client;
 use crate::oss::crc64::{self, Crc64};
-use crate::oss::request::{header, transport_error, ExpectedCrc, OssRequest};
+use crate::oss::request::{header, ExpectedCrc, OssRequest};
 use crate::oss::validation;
 
 impl Client {
