@@ -99,18 +99,19 @@ async fn stored_parts(emu: &EmulatorHandle, key: &str, upload_id: &str) -> usize
     parts.len()
 }
 
-/// Counts the UploadPart requests the emulator serves from now on, server side: each one
-/// consumes one of `n` harmless zero-delay faults.
-fn count_upload_parts(emu: &EmulatorHandle, n: usize) -> impl Fn() -> usize {
-    for _ in 0..n {
+/// Counts the UploadPart requests the emulator serves from now on (up to `n`), server side:
+/// every request uses up one application of each matching delay fault, so after `k` requests
+/// the zero-length delays allowed 1, 2, …, k times are gone and `n - k` remain.
+fn count_upload_parts(emu: &EmulatorHandle, n: u32) -> impl Fn() -> usize {
+    for times in 1..=n {
         emu.faults().push(
             Fault::delay(Duration::ZERO)
                 .operation("UploadPart")
-                .times(1),
+                .times(times),
         );
     }
     let faults = emu.faults().clone();
-    move || n - faults.len()
+    move || n as usize - faults.len()
 }
 
 /// Progress events recorded by an uploader.
