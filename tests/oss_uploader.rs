@@ -820,3 +820,22 @@ async fn stored_parts_whose_crc_differs_from_the_file_are_uploaded_again() {
     assert_eq!(object_bytes(&emu, key).await, second);
     emu.shutdown().await;
 }
+
+#[test]
+fn uploads_can_be_spawned_and_the_uploader_shared() {
+    fn assert_send<T: Send>(_: &T) {}
+    fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
+    assert_send_sync_clone::<Uploader>();
+    let client = Client::builder()
+        .region("cn-hangzhou")
+        .endpoint("http://127.0.0.1:9")
+        .credentials(StaticCredentialsProvider::new(
+            Credentials::new("test-key-id", "test-secret").unwrap(),
+        ))
+        .build()
+        .unwrap();
+    let upload = Uploader::new(client)
+        .upload_file(BUCKET, "src/k", "/nonexistent")
+        .send();
+    assert_send(&upload);
+}

@@ -81,8 +81,9 @@ type ProgressFn = dyn Fn(&UploadProgress) + Send + Sync;
 /// A checkpoint that is unreadable, tampered with (its checksum does not match) or describes
 /// another version of the file is ignored and replaced ([`ResumeStatus::StartedOver`]); for a
 /// stale one the old upload is aborted, best effort. The checkpoint is deleted once the upload
-/// completes. Two uploads of the same file to the same object must not run at the same time
-/// with the same checkpoint directory.
+/// completes. A checkpoint that cannot be written is reported with `tracing` (warn) and the
+/// upload goes on. Two uploads of the same file to the same object must not run at the same
+/// time with the same checkpoint directory.
 ///
 /// The checkpoint holds: a magic string and format version, the file's absolute path, size and
 /// modification time, the part size, bucket, key, upload id, the completed part numbers (as
