@@ -839,3 +839,80 @@ fn uploads_can_be_spawned_and_the_uploader_shared() {
         .send();
     assert_send(&upload);
 }
+
+fn chunked(
+    data: &[u8],
+    chunk: usize,
+) -> impl futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static {
+    let chunks: Vec<std::io::Result<bytes::Bytes>> = data
+        .chunks(chunk)
+        .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+        .collect();
+    futures_util::stream::iter(chunks)
+}
+
+#[tokio::test]
+async fn a_stream_is_uploaded_in_parts_read_in_order_and_retried() {
+    let emu = start().await;
+    let data = pattern(350 * KIB + 5, 14);
+    // One part fails once and is sent again from the buffered part.
+    emu.faults()
+        .push(Fault::fail_next(1).operation("UploadPart").status(503));
+    let uploader = Uploader::builder(admin(&emu))
+        .part_size(PART)
+        .parallelism(2)
+        .build()
+        .unwrap();
+    let out = uploader
+        .upload_stream(
+            BUCKET,
+            "src/stream.bin",
+            data.len() as u64,
+            chunked(&data, 7_001),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_intact(&out, &data);
+    assert_eq!(out.parts, 4);
+    assert_eq!(object_bytes(&emu, "src/stream.bin").await, data);
+
+    let small = pattern(10 * KIB, 15);
+    let out = uploader
+        .upload_stream(
+            BUCKET,
+            "src/small-stream.bin",
+            small.len() as u64,
+            chunked(&small, 999),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(!out.is_multipart());
+    assert_eq!(object_bytes(&emu, "src/small-stream.bin").await, small);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stream_of_another_length_than_declared_fails_and_is_aborted() {
+    let emu = start().await;
+    let data = pattern(300 * KIB, 16);
+    let uploader = Uploader::builder(admin(&emu))
+        .part_size(PART)
+        .build()
+        .unwrap();
+    for (declared, key) in [
+        (data.len() as u64 + 1, "src/short-stream.bin"),
+        (data.len() as u64 - 1, "src/long-stream.bin"),
+    ] {
+        let e = uploader
+            .upload_stream(BUCKET, key, declared, chunked(&data, 4096))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Io(_)), "{e}");
+        assert!(e.to_string().contains("declared"), "{e}");
+        assert!(open_uploads(&emu, key).await.is_empty(), "{key}");
+    }
+    emu.shutdown().await;
+}
