@@ -1,14 +1,20 @@
-//! Upload throughput against the in-process emulator (memory store), side by side:
-//! `curl -T` to a presigned PUT URL, alioss `put_object` with `Body::from_path`, and the
-//! `Uploader` (multipart, 6 MiB parts) with 3 and 8 parts in flight.
+//! Upload throughput against the in-process emulator, side by side: `curl -T` to a presigned
+//! PUT URL, alioss `put_object` with `Body::from_path`, and the `Uploader` (multipart, 6 MiB
+//! parts) with 3 and with 8 parts in flight. Run with `cargo bench --bench upload` (release).
 //!
-//! Run with `cargo bench --bench upload` (release). Prints the median MB/s (10^6 bytes/s) of
-//! 3 rounds per method, the ratio alioss/curl, and the growth of the process's peak resident
-//! set (VmHWM) during each method. The emulator runs in this process and keeps the stored
-//! object in memory, so every figure includes it; the object is deleted after each round.
+//! It prints, per method, the median MB/s (10^6 bytes/s) of the rounds and the growth of the
+//! process's peak resident set (VmHWM, reset before each method where the kernel allows), and
+//! the ratios alioss/curl. Sections:
+//! 1. memory check — an emulator with a directory store, so no object is kept in memory and
+//!    the RSS growth is the client's plus the emulator's streaming buffers;
+//! 2. throughput — the emulator's memory store (the stored object counts in the RSS there;
+//!    it is deleted after each round);
+//! 3. where the time goes — the same uploads into a server that discards the body (the HTTP
+//!    ceiling of this machine), variants of the client's body, a server that only computes MD5
+//!    and CRC-64 of the body as the emulator's handler does, and those hashes' speed on one core.
 //!
 //! Environment: `UPLOAD_BENCH_MIB` (default 256) sets the file size, `UPLOAD_BENCH_ROUNDS`
-//! (default 3) the rounds.
+//! (default 3) the rounds, `UPLOAD_BENCH_DIR` where the file goes (default `/dev/shm`).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -45,6 +51,19 @@ fn memory_kib() -> (u64, u64) {
 /// Resets the peak-RSS counter (Linux ≥ 4.0: writing 5 to clear_refs resets VmHWM to VmRSS).
 fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// A temporary directory for the file and the directory store: `UPLOAD_BENCH_DIR`, else
+/// `/dev/shm` (tmpfs: no disk speed or free-space noise), else the system's temp directory.
+fn scratch_dir() -> tempfile::TempDir {
+    let base = std::env::var_os("UPLOAD_BENCH_DIR")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from("/dev/shm")).filter(|p| p.is_dir()));
+    match base {
+        Some(b) => tempfile::tempdir_in(b),
+        None => tempfile::tempdir(),
+    }
+    .expect("temp dir")
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -346,7 +365,7 @@ fn median_of(results: &[Method], name_start: &str) -> Option<f64> {
 async fn bench() {
     let size = env_u64("UPLOAD_BENCH_MIB", 256) * 1024 * 1024;
     let rounds = env_u64("UPLOAD_BENCH_ROUNDS", 3).max(1);
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = scratch_dir();
     let path = dir.path().join("upload-bench.bin");
     write_file(&path, size);
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -374,7 +393,7 @@ async fn bench() {
     //    object in memory, so the growth of the peak RSS is the client's (plus the emulator's
     //    streaming buffers).
     {
-        let store = tempfile::tempdir().expect("store dir");
+        let store = scratch_dir();
         let emu = Emulator::builder()
             .config(EmulatorConfig::demo())
             .data_dir(store.path())
