@@ -63,6 +63,16 @@ type ProgressFn = dyn Fn(&UploadProgress) + Send + Sync;
 /// [`Uploader::upload_bytes`] sends slices of the caller's buffer without copying it;
 /// [`Uploader::upload_stream`] buffers at most `parallelism` parts.
 ///
+/// # Failures
+/// When a part fails (after the client's retries), no further part is started, the parts in
+/// flight are cancelled and the error is returned. Without a checkpoint the upload is then
+/// aborted, unless [`UploaderBuilder::leave_parts_on_error`] is set. Aborting needs
+/// `oss:AbortMultipartUpload`, which `oss:PutObject`-only credentials lack: the abort is then
+/// refused, reported with `tracing` (warn), and the parts stay until a lifecycle rule removes
+/// them — the upload's own error is what the call returns. The end-to-end check compares the
+/// CRC-64 combined from the parts with the one CompleteMultipartUpload answers (when the
+/// client's CRC checking is on); a mismatch is an [`Error::Integrity`].
+///
 /// # Resuming
 /// With [`UploaderBuilder::checkpoint_dir`], a file upload writes a small JSON checkpoint (see
 /// below) right after InitiateMultipartUpload and again after every completed part, always
