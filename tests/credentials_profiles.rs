@@ -1,7 +1,7 @@
 //! Profile files (INI and CLI config.json) and the default chain, with temp files and injected
 //! variables: the process environment is never read or changed.
 
-mod sts_support;
+mod support;
 
 use std::path::Path;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use alioss::credentials::{
 };
 use alioss::sts::StsClient;
 use axum::Router;
-use sts_support::{serve, MockSts, ROLE_ARN, USER_KEY_ID};
+use support::sts::{serve, MockSts, ROLE_ARN, USER_KEY_ID};
 
 fn env(vars: &[(&str, &str)]) -> EnvironmentSource {
     EnvironmentSource::from_map(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))

@@ -1,6 +1,6 @@
 //! Token-vending URL, ECS RAM role, OIDC and closure providers against in-test servers.
 
-mod sts_support;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,7 +15,7 @@ use alioss::sts::StsClient;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::Router;
-use sts_support::{serve, MockSts, ROLE_ARN};
+use support::sts::{serve, MockSts, ROLE_ARN};
 use time::OffsetDateTime;
 
 fn t0() -> OffsetDateTime {

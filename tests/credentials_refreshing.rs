@@ -1,6 +1,8 @@
 //! Behaviour of RefreshingCredentialsProvider: single flight, non-blocking valid callers,
 //! failure handling, cancellation safety. Time comes from a ManualClock: nothing sleeps.
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +10,7 @@ use std::time::Duration;
 use alioss::credentials::{
     Credentials, CredentialsError, ManualClock, ProvideCredentials, RefreshingCredentialsProvider,
 };
+use support::credentials::wait_for_refresh;
 use time::OffsetDateTime;
 use tokio::sync::{Notify, Semaphore};
 
@@ -152,9 +155,7 @@ async fn callers_in_the_refresh_window_get_cached_credentials_while_one_refresh_
     assert!(provider.is_refreshing());
     fetcher.gate.add_permits(1);
     // Wait for the background refresh to land.
-    while provider.is_refreshing() {
-        tokio::task::yield_now().await;
-    }
+    wait_for_refresh(&provider).await;
     assert_eq!(
         provider
             .provide_credentials()
@@ -231,9 +232,7 @@ async fn a_failing_fetcher_with_valid_cached_credentials_fails_no_caller_and_bac
                 Err(_) => failed += 1,
             }
         }
-        while provider.is_refreshing() {
-            tokio::task::yield_now().await;
-        }
+        wait_for_refresh(&provider).await;
     }
     assert_eq!(failed, 0);
     // Backoff: the clock did not move, so only one refresh was tried.
@@ -241,9 +240,7 @@ async fn a_failing_fetcher_with_valid_cached_credentials_fails_no_caller_and_bac
     // After the 1 s backoff another attempt runs (still failing, still invisible).
     clock.advance(Duration::from_secs(2));
     provider.provide_credentials().await.unwrap();
-    while provider.is_refreshing() {
-        tokio::task::yield_now().await;
-    }
+    wait_for_refresh(&provider).await;
     assert_eq!(fetcher.calls(), 3);
 
     // Once expired, callers get the error.

@@ -1,61 +1,18 @@
 //! Everything the credentials and STS code traces, at every level, is free of secrets, security
 //! tokens and signatures.
 
-mod sts_support;
+mod support;
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use alioss::credentials::{
-    AssumeRoleCredentialsProvider, Credentials, DefaultCredentialsChain, EnvironmentSource,
-    ManualClock, ProvideCredentials,
+    AssumeRoleCredentialsProvider, DefaultCredentialsChain, EnvironmentSource, ManualClock,
+    ProvideCredentials,
 };
 use alioss::sts::{AssumeRoleRequest, RetryPolicy, StsClient};
-use sts_support::{MockSts, ROLE_ARN, USER_KEY_SECRET};
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
-
-/// Writes every span and event, with all fields, into a shared string.
-#[derive(Clone, Default)]
-struct Capture {
-    out: Arc<Mutex<String>>,
-    next_id: Arc<AtomicU64>,
-}
-
-struct Writer<'a>(&'a mut String);
-
-impl Visit for Writer<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let _ = write!(self.0, " {}={:?}", field.name(), value);
-    }
-}
-
-impl Subscriber for Capture {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, span: &Attributes<'_>) -> Id {
-        let mut out = self.out.lock().unwrap();
-        out.push_str("\nspan ");
-        out.push_str(span.metadata().name());
-        span.record(&mut Writer(&mut out));
-        Id::from_u64(self.next_id.fetch_add(1, Ordering::SeqCst) + 1)
-    }
-    fn record(&self, _: &Id, values: &Record<'_>) {
-        values.record(&mut Writer(&mut self.out.lock().unwrap()));
-    }
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut out = self.out.lock().unwrap();
-        out.push_str("\nevent");
-        event.record(&mut Writer(&mut out));
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
-}
+use support::credentials::wait_for_refresh;
+use support::sts::{user_credentials_with_token, MockSts, ROLE_ARN, USER_KEY_SECRET};
+use support::trace::Capture;
 
 #[tokio::test(flavor = "current_thread")]
 async fn traces_carry_no_secrets_tokens_or_signatures() {
@@ -65,12 +22,7 @@ async fn traces_carry_no_secrets_tokens_or_signatures() {
     let sts = MockSts::start().await;
     // A retried error, then success, through the refreshing AssumeRole provider.
     sts.script(503, r#"{"Code":"ServiceUnavailable","Message":"busy"}"#);
-    let source = Credentials::builder()
-        .access_key_id(sts_support::USER_KEY_ID)
-        .access_key_secret(USER_KEY_SECRET)
-        .security_token("traced-source-token")
-        .build()
-        .unwrap();
+    let source = user_credentials_with_token("traced-source-token");
     let clock = ManualClock::new(time::OffsetDateTime::now_utc());
     let client = StsClient::builder()
         .endpoint(&sts.endpoint)
@@ -95,9 +47,7 @@ async fn traces_carry_no_secrets_tokens_or_signatures() {
     sts.script(403, r#"{"Code":"NoPermission","Message":"nope"}"#);
     clock.advance(Duration::from_secs(3500));
     provider.provide_credentials().await.unwrap();
-    while provider.cache().is_refreshing() {
-        tokio::task::yield_now().await;
-    }
+    wait_for_refresh(provider.cache()).await;
     // The chain, with environment credentials.
     let chain = DefaultCredentialsChain::builder()
         .env(EnvironmentSource::from_map([
@@ -108,7 +58,7 @@ async fn traces_carry_no_secrets_tokens_or_signatures() {
         .build();
     chain.provide_credentials().await.unwrap();
 
-    let out = capture.out.lock().unwrap().clone();
+    let out = capture.output();
     assert!(
         out.contains("sts.assume_role") && out.contains("credentials.refresh"),
         "{out}"

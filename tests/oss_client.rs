@@ -1,7 +1,7 @@
 //! The OSS client against a small in-test server: wire format, CRC-64 checks, retries, clock
 //! skew, errors and hints, addressing, the appender's recovery, pagination.
 
-mod oss_support;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,7 +12,7 @@ use alioss::oss::{self, crc64, signer, Body, CompletedPart, ObjectAcl, StorageCl
 use alioss::Error;
 use base64::Engine as _;
 use futures_util::{stream, StreamExt, TryStreamExt};
-use oss_support::{builder, client, sts_credentials, MockServer, Reply};
+use support::oss::{builder, client, sts_credentials, MockServer, Reply};
 use time::OffsetDateTime;
 
 fn crc_of(body: &[u8]) -> String {
@@ -322,7 +322,7 @@ async fn wrong_endpoint_errors_name_the_right_endpoint() {
     assert!(e.to_string().contains("oss-cn-shanghai.aliyuncs.com"));
 }
 
-fn skewed_server(skew: time::Duration) -> impl Fn(&oss_support::Recorded, usize) -> Reply {
+fn skewed_server(skew: time::Duration) -> impl Fn(&support::oss::Recorded, usize) -> Reply {
     move |r, _| {
         let server_now = OffsetDateTime::now_utc() + skew;
         let sent = r
@@ -469,7 +469,7 @@ struct AppendState {
 
 fn append_server(
     state: Arc<Mutex<AppendState>>,
-) -> impl Fn(&oss_support::Recorded, usize) -> Reply {
+) -> impl Fn(&support::oss::Recorded, usize) -> Reply {
     move |r, _| {
         let mut s = state.lock().unwrap();
         match r.method.as_str() {

@@ -122,14 +122,7 @@ async fn exercise_object_operations(oss: &Client, prefix: &str) {
     );
     assert_eq!(head.crc64, Some(crc64::checksum(&data)));
 
-    let got = oss
-        .get_object(BUCKET, &key)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let got = get_bytes(oss, &key).await;
     assert_eq!(&got[..], &data[..]);
     let part = oss
         .get_object(BUCKET, &key)
@@ -293,14 +286,7 @@ async fn keys_with_special_characters_round_trip() {
             .send()
             .await
             .unwrap();
-        let got = oss
-            .get_object(BUCKET, key)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let got = get_bytes(&oss, key).await;
         assert_eq!(&got[..], key.as_bytes(), "{key}");
     }
     let listed: Vec<_> = oss
@@ -329,14 +315,7 @@ async fn v1_signatures_are_accepted() {
         .send()
         .await
         .unwrap();
-    let got = oss
-        .get_object(BUCKET, "v1/a.txt")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let got = get_bytes(&oss, "v1/a.txt").await;
     assert_eq!(&got[..], b"v1");
 }
 
@@ -355,14 +334,7 @@ async fn appends_track_position_and_crc_and_survive_a_dropped_connection() {
     assert_eq!(out.next_position, (a.len() + b.len()) as u64);
     let whole = [a, b].concat();
     assert_eq!(appender.crc64(), Some(crc64::checksum(&whole)));
-    let got = oss
-        .get_object(BUCKET, "logs/app.log")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let got = get_bytes(&oss, "logs/app.log").await;
     assert_eq!(&got[..], &whole[..], "appended exactly once");
     // A fresh appender picks up where the object ends.
     let again = oss.appender(BUCKET, "logs/app.log").await.unwrap();
@@ -455,14 +427,7 @@ async fn multipart_upload_with_explicit_parts_and_combined_crc() {
         .unwrap();
     let whole = [p1, p2, p3].concat();
     assert_eq!(done.crc64, Some(crc64::checksum(&whole)));
-    let got = oss
-        .get_object(BUCKET, key)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let got = get_bytes(&oss, key).await;
     assert_eq!(got.len(), whole.len());
     assert!(got[..] == whole[..]);
     let head = oss.head_object(BUCKET, key).send().await.unwrap();
@@ -841,6 +806,33 @@ async fn presigned_multipart_urls_work_from_plain_reqwest() {
     assert_eq!(done.crc64, Some(crc64::checksum(b"part one")));
 }
 
+/// Posts `form` with `file` as plain multipart/form-data, as a browser would.
+async fn post_form(
+    http: &reqwest::Client,
+    form: &oss::PostObjectForm,
+    file: &[u8],
+) -> reqwest::Response {
+    let (ct, body) = multipart_form(form.fields(), file);
+    http.post(form.url())
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The object's bytes, read with `oss`.
+async fn get_bytes(oss: &Client, key: &str) -> Vec<u8> {
+    oss.get_object(BUCKET, key)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
+}
+
 fn multipart_form(fields: &[(String, String)], file: &[u8]) -> (String, Vec<u8>) {
     let boundary = "----alioss-test-boundary-7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
@@ -881,39 +873,18 @@ async fn post_object_form_fields_are_accepted_from_plain_reqwest() {
         .iter()
         .any(|(k, _)| k == "x-oss-security-token"));
     let http = reqwest::Client::new();
-    let (ct, body) = multipart_form(form.fields(), b"uploaded by a browser");
-    let resp = http
-        .post(form.url())
-        .header("content-type", ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let resp = post_form(&http, &form, b"uploaded by a browser").await;
     let status = resp.status();
     assert!(
         status.is_success(),
         "{status}: {}",
         resp.text().await.unwrap()
     );
-    let got = admin(&emu)
-        .get_object(BUCKET, "src/form-upload.txt")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let got = get_bytes(&admin(&emu), "src/form-upload.txt").await;
     assert_eq!(&got[..], b"uploaded by a browser");
 
     // Too large for the policy's content-length-range: refused.
-    let (ct, body) = multipart_form(form.fields(), &vec![b'x'; 2000]);
-    let resp = http
-        .post(form.url())
-        .header("content-type", ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let resp = post_form(&http, &form, &vec![b'x'; 2000]).await;
     assert!(resp.status().is_client_error());
 }
 
@@ -935,14 +906,7 @@ async fn a_503_burst_is_retried_and_the_object_is_intact() {
         .await
         .unwrap();
     assert_eq!(put.crc64, Some(crc64::checksum(&data)));
-    let got = oss
-        .get_object(BUCKET, "faults/503.bin")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let got = get_bytes(&oss, "faults/503.bin").await;
     assert!(got[..] == data[..]);
 }
 
@@ -983,14 +947,7 @@ async fn a_twenty_minute_clock_skew_is_corrected_and_the_object_is_intact() {
         .unwrap();
     let offset = oss.clock_offset().whole_seconds();
     assert!((offset - 1200).abs() <= 5, "learnt offset {offset}");
-    let got = oss
-        .get_object(BUCKET, "faults/skew.bin")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let got = get_bytes(&oss, "faults/skew.bin").await;
     assert!(got[..] == data[..]);
 }
 
@@ -1086,23 +1043,9 @@ async fn v1_presigned_urls_and_forms_work_from_plain_reqwest() {
         .await
         .unwrap();
     assert!(form.fields().iter().any(|(k, _)| k == "Signature"));
-    let (ct, body) = multipart_form(form.fields(), b"v1 form");
-    let resp = http
-        .post(form.url())
-        .header("content-type", ct)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let resp = post_form(&http, &form, b"v1 form").await;
     assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
-    let got = oss
-        .get_object(BUCKET, "v1/form.txt")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let got = get_bytes(&oss, "v1/form.txt").await;
     assert_eq!(&got[..], b"v1 form");
 }
 
@@ -1154,13 +1097,6 @@ async fn presigned_appends_work_from_plain_reqwest() {
         let resp = http.post(url.url()).body(chunk).send().await.unwrap();
         assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
     }
-    let got = oss
-        .get_object(BUCKET, "logs/presigned.log")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let got = get_bytes(&oss, "logs/presigned.log").await;
     assert_eq!(&got[..], b"abcdefg");
 }

@@ -1,13 +1,13 @@
 //! Bad input is refused before any request, with a typed error naming the field.
 
-mod oss_support;
+mod support;
 
 use std::time::Duration;
 
 use alioss::oss::{Body, CompletedPart, PresignOperation};
 use alioss::Error;
 use futures_util::stream;
-use oss_support::{client, MockServer, Reply};
+use support::oss::{client, MockServer, Reply};
 
 fn field(e: Error) -> String {
     e.as_invalid_input()

@@ -1,6 +1,6 @@
 //! StsClient::assume_role against an in-test STS that verifies the RPC signature.
 
-mod sts_support;
+mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,10 @@ use alioss::sts::{
     AssumeRoleRequest, AssumeRoleWithOidcRequest, NonceGenerator, RetryPolicy, StsClient,
 };
 use alioss::Error;
-use sts_support::{user_credentials, MockSts, ROLE_ARN, USER_KEY_SECRET};
+use support::credentials::wait_for_refresh;
+use support::sts::{
+    user_credentials, user_credentials_with_token, MockSts, ROLE_ARN, USER_KEY_SECRET,
+};
 use time::OffsetDateTime;
 
 fn t0() -> OffsetDateTime {
@@ -124,12 +127,7 @@ async fn assume_role_is_a_signed_post_with_auth_in_query_and_action_in_body() {
 #[tokio::test]
 async fn temporary_source_credentials_send_their_security_token_and_nonces_differ() {
     let sts = MockSts::start().await;
-    let source = Credentials::builder()
-        .access_key_id(sts_support::USER_KEY_ID)
-        .access_key_secret(USER_KEY_SECRET)
-        .security_token("source-token")
-        .build()
-        .unwrap();
+    let source = user_credentials_with_token("source-token");
     let client = StsClient::builder()
         .endpoint(&sts.endpoint)
         .credentials(source)
@@ -154,7 +152,7 @@ async fn wrong_secret_is_refused_by_the_server_with_a_hint() {
     let sts = MockSts::start().await;
     let client = StsClient::builder()
         .endpoint(&sts.endpoint)
-        .credentials(Credentials::new(sts_support::USER_KEY_ID, "wrong-secret").unwrap())
+        .credentials(Credentials::new(support::sts::USER_KEY_ID, "wrong-secret").unwrap())
         .build()
         .unwrap();
     let err = client.assume_role(request()).await.unwrap_err();
@@ -330,12 +328,7 @@ async fn non_json_error_bodies_do_not_panic_and_never_leak_signature_or_token() 
 
     // A server that echoes the signature and the token back: both are scrubbed.
     let sts = MockSts::start().await;
-    let source = Credentials::builder()
-        .access_key_id(sts_support::USER_KEY_ID)
-        .access_key_secret(USER_KEY_SECRET)
-        .security_token("echoed-source-token")
-        .build()
-        .unwrap();
+    let source = user_credentials_with_token("echoed-source-token");
     let client = StsClient::builder()
         .endpoint(&sts.endpoint)
         .credentials(source)
@@ -448,9 +441,7 @@ async fn assume_role_provider_caches_and_refreshes_ahead_of_expiry() {
             .access_key_id(),
         "STS.issued-1"
     );
-    while provider.cache().is_refreshing() {
-        tokio::task::yield_now().await;
-    }
+    wait_for_refresh(provider.cache()).await;
     assert_eq!(
         provider
             .provide_credentials()

@@ -3,14 +3,14 @@
 //! The requests are built and (where building succeeds for the client) sent to an in-test STS
 //! whose hit counter must stay at zero.
 
-mod sts_support;
+mod support;
 
 use std::time::Duration;
 
 use alioss::sts::{
     AssumeRoleRequest, AssumeRoleRequestBuilder, AssumeRoleWithOidcRequest, StsClient,
 };
-use sts_support::{MockSts, ROLE_ARN};
+use support::sts::{MockSts, ROLE_ARN};
 
 fn valid() -> AssumeRoleRequestBuilder {
     AssumeRoleRequest::builder()

@@ -3,12 +3,11 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use hyper::header::HeaderMap;
 use hyper::Response;
 use sha2::{Digest, Sha256};
 
-use alioss::sts::signer;
+use alioss::sts::{acs3, signer};
 
 use crate::authz;
 use crate::errors::StsError;
@@ -116,9 +115,9 @@ pub(crate) async fn handle(
             info,
         ));
     }
-    let acs3 = header(call.headers, "authorization").is_some_and(|v| v.starts_with(ACS3_ALGORITHM));
+    let v3 = header(call.headers, "authorization").is_some_and(|v| v.starts_with(acs3::ALGORITHM));
     let authenticated = || {
-        if acs3 {
+        if v3 {
             authenticate_acs3(state, &call, info)
         } else {
             authenticate(state, call.method, &params, info)
@@ -227,8 +226,6 @@ fn authenticate(
     Ok(owner)
 }
 
-const ACS3_ALGORITHM: &str = "ACS3-HMAC-SHA256";
-
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -293,25 +290,18 @@ fn authenticate_acs3(
     info: &RequestInfo,
 ) -> Result<KeyOwner, StsError> {
     let auth = header(call.headers, "authorization").unwrap_or_default();
-    let rest = auth.strip_prefix(ACS3_ALGORITHM).unwrap_or_default().trim();
-    let (mut ak, mut signed, mut provided) = (None, None, None);
-    for part in rest.split(',') {
-        match part.trim().split_once('=') {
-            Some(("Credential", v)) => ak = Some(v),
-            Some(("SignedHeaders", v)) => signed = Some(v),
-            Some(("Signature", v)) => provided = Some(v),
-            _ => {}
-        }
-    }
-    let (Some(ak), Some(signed), Some(provided)) = (ak, signed, provided) else {
+    let Some(parsed) = acs3::parse_authorization(auth) else {
         return Err(StsError::new(
             400,
             "IncompleteSignature",
             "The Authorization header must carry Credential, SignedHeaders and Signature.",
         ));
     };
-    let signed_names: Vec<String> = signed
-        .split(';')
+    let ak = parsed.access_key_id.as_str();
+    let provided = parsed.signature.as_str();
+    let signed_names: Vec<String> = parsed
+        .signed_headers
+        .iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
     for required in [
@@ -354,44 +344,32 @@ fn authenticate_acs3(
             "The x-acs-content-sha256 header does not match the SHA-256 of the request body.",
         ));
     }
-    let mut query: Vec<(String, String)> = call
+    let query: Vec<(String, String)> = call
         .query
         .iter()
-        .map(|(k, v)| (signer::percent_encode(k), signer::percent_encode(v)))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    query.sort();
-    let canonical_query = query
+    let headers: Vec<(String, String)> = call
+        .headers
         .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
-    let mut canonical_headers = String::new();
-    for name in &signed_names {
-        let mut values: Vec<String> = call
-            .headers
-            .get_all(name.as_str())
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
-            .collect();
-        values.sort();
-        canonical_headers.push_str(name);
-        canonical_headers.push(':');
-        canonical_headers.push_str(&values.join(","));
-        canonical_headers.push('\n');
-    }
-    let canonical = format!(
-        "{}\n/\n{canonical_query}\n{canonical_headers}\n{}\n{payload_hash}",
-        call.method.to_ascii_uppercase(),
-        signed_names.join(";")
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let canonical = acs3::canonical_request_for(
+        &call.method.to_ascii_uppercase(),
+        "/",
+        &query,
+        &headers,
+        &signed_names,
+        payload_hash,
     );
-    let string_to_sign = format!(
-        "{ACS3_ALGORITHM}\n{}",
-        hex::encode(Sha256::digest(canonical.as_bytes()))
-    );
-    let mut mac = Hmac::<Sha256>::new_from_slice(owner.secret(&state.iam).as_bytes())
-        .map_err(|_| StsError::new(500, "InternalError", "HMAC key rejected"))?;
-    mac.update(string_to_sign.as_bytes());
-    if !hex::encode(mac.finalize().into_bytes()).eq_ignore_ascii_case(provided) {
+    let string_to_sign = acs3::string_to_sign(&canonical);
+    let expected = acs3::signature(owner.secret(&state.iam), &string_to_sign);
+    if !expected.eq_ignore_ascii_case(provided) {
         return Err(StsError::new(
             400,
             "SignatureDoesNotMatch",

@@ -9,7 +9,9 @@ use std::time::Duration;
 use super::document::credentials_error;
 use super::refreshing::{FetchCredentials, RefreshingCredentialsProvider};
 use super::{Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials};
-use crate::sts::{AssumeRoleWithOidcRequest, StsClient, OIDC_PROVIDER};
+use crate::sts::{
+    AssumeRoleWithOidcRequest, AssumeRoleWithOidcRequestBuilder, StsClient, OIDC_PROVIDER,
+};
 
 const PROVIDER: &str = "oidc-role-arn";
 const ROLE_ARN_VAR: &str = "ALIBABA_CLOUD_ROLE_ARN";
@@ -52,34 +54,9 @@ pub struct OidcCredentialsProviderBuilder {
 
 struct OidcFetcher {
     sts: StsClient,
-    template: AssumeRoleWithOidcRequestTemplate,
+    /// Everything but the token, which is read anew for every request.
+    template: AssumeRoleWithOidcRequestBuilder,
     token_file: PathBuf,
-}
-
-#[derive(Clone)]
-struct AssumeRoleWithOidcRequestTemplate {
-    role_arn: String,
-    oidc_provider_arn: String,
-    role_session_name: String,
-    duration: Option<Duration>,
-    policy: Option<String>,
-}
-
-impl AssumeRoleWithOidcRequestTemplate {
-    fn with_token(&self, token: String) -> Result<AssumeRoleWithOidcRequest, crate::Error> {
-        let mut b = AssumeRoleWithOidcRequest::builder()
-            .role_arn(self.role_arn.clone())
-            .oidc_provider_arn(self.oidc_provider_arn.clone())
-            .oidc_token(token)
-            .role_session_name(self.role_session_name.clone());
-        if let Some(d) = self.duration {
-            b = b.duration(d);
-        }
-        if let Some(p) = &self.policy {
-            b = b.policy_json(p.clone());
-        }
-        b.build()
-    }
 }
 
 #[async_trait::async_trait]
@@ -98,7 +75,9 @@ impl FetchCredentials for OidcFetcher {
             })?;
         let request = self
             .template
-            .with_token(token.trim().to_owned())
+            .clone()
+            .oidc_token(token.trim().to_owned())
+            .build()
             .map_err(|e| CredentialsError::failed(PROVIDER, e.to_string()))?;
         self.sts
             .assume_role_with_oidc(&request)
@@ -209,16 +188,21 @@ impl OidcCredentialsProviderBuilder {
                 time::OffsetDateTime::now_utc().unix_timestamp()
             )
         });
-        let template = AssumeRoleWithOidcRequestTemplate {
-            role_arn: role_arn.clone(),
-            oidc_provider_arn,
-            role_session_name,
-            duration: self.duration,
-            policy: self.policy,
-        };
+        let mut template = AssumeRoleWithOidcRequest::builder()
+            .role_arn(role_arn.clone())
+            .oidc_provider_arn(oidc_provider_arn)
+            .role_session_name(role_session_name);
+        if let Some(d) = self.duration {
+            template = template.duration(d);
+        }
+        if let Some(p) = self.policy {
+            template = template.policy_json(p);
+        }
         // Every rule but the token's is checked now, with a stand-in token.
         template
-            .with_token("stand-in".to_owned())
+            .clone()
+            .oidc_token("stand-in")
+            .build()
             .map_err(|e| CredentialsError::failed(PROVIDER, e.to_string()))?;
         let sts = match self.sts {
             Some(s) => s,

@@ -42,35 +42,44 @@ pub fn canonical_query(query: &[(String, String)]) -> String {
         .join("&")
 }
 
-/// The signed headers (lower-case names, sorted, de-duplicated) and the canonical headers block:
-/// one `name:value\n` line per name, values trimmed, repeated names' values sorted and joined
-/// with `,`.
+/// The signed headers a client chooses by default (lower-case `x-acs-*`, `host`,
+/// `content-type` names present on the request, sorted, de-duplicated) and the canonical
+/// headers block for them (see [`canonical_headers_for`]).
 pub fn canonical_headers(headers: &[(String, String)]) -> (Vec<String>, String) {
-    let mut signed: Vec<(String, String)> = headers
+    let mut names: Vec<String> = headers
         .iter()
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .filter(|(k, _)| is_signed_header(k))
+        .map(|(k, _)| k.trim().to_ascii_lowercase())
+        .filter(|k| is_signed_header(k))
         .collect();
-    signed.sort();
-    let mut names: Vec<String> = Vec::new();
-    let mut block = String::new();
-    for (name, value) in signed {
-        if names.last() == Some(&name) {
-            block.pop();
-            block.push(',');
-        } else {
-            block.push_str(&name);
-            block.push(':');
-            names.push(name);
-        }
-        block.push_str(&value);
-        block.push('\n');
-    }
+    names.sort();
+    names.dedup();
+    let block = canonical_headers_for(headers, &names);
     (names, block)
 }
 
-/// The canonical request. `pathname` empty means `/`; `hashed_payload` is the hex SHA-256 of
-/// the body (the `x-acs-content-sha256` header).
+/// The canonical headers block for the signed header `names` (lower case, as listed in
+/// `SignedHeaders`): one `name:value\n` line per name, values trimmed, repeated headers' values
+/// sorted and joined with `,`. A server verifying a request passes the names the client listed.
+pub fn canonical_headers_for(headers: &[(String, String)], names: &[String]) -> String {
+    let mut block = String::new();
+    for name in names {
+        let mut values: Vec<&str> = headers
+            .iter()
+            .filter(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+            .collect();
+        values.sort_unstable();
+        block.push_str(name);
+        block.push(':');
+        block.push_str(&values.join(","));
+        block.push('\n');
+    }
+    block
+}
+
+/// The canonical request over the default signed headers (see [`canonical_headers`]).
+/// `pathname` empty means `/`; `hashed_payload` is the hex SHA-256 of the body (the
+/// `x-acs-content-sha256` header).
 pub fn canonical_request(
     method: &str,
     pathname: &str,
@@ -78,11 +87,24 @@ pub fn canonical_request(
     headers: &[(String, String)],
     hashed_payload: &str,
 ) -> String {
-    let (names, block) = canonical_headers(headers);
+    let (names, _) = canonical_headers(headers);
+    canonical_request_for(method, pathname, query, headers, &names, hashed_payload)
+}
+
+/// The canonical request over the signed header `names` a client listed.
+pub fn canonical_request_for(
+    method: &str,
+    pathname: &str,
+    query: &[(String, String)],
+    headers: &[(String, String)],
+    names: &[String],
+    hashed_payload: &str,
+) -> String {
     let uri = if pathname.is_empty() { "/" } else { pathname };
     format!(
-        "{method}\n{uri}\n{}\n{block}\n{}\n{hashed_payload}",
+        "{method}\n{uri}\n{}\n{}\n{}\n{hashed_payload}",
         canonical_query(query),
+        canonical_headers_for(headers, names),
         names.join(";")
     )
 }

@@ -411,31 +411,76 @@ pub(crate) async fn handle(
     };
     let op = match classify(&oreq) {
         Ok(op) => op,
-        Err(e) => return Ok(decorate(oss_error_response(&e, info, head))),
+        Err(e) => {
+            let resp = refuse(oss_error_response(&e, info, head), &mut oreq.body).await;
+            return Ok(decorate(resp));
+        }
     };
     let mut truncate = None;
     match apply_fault(state, op.name(), Some(&mut oreq.body), op == Op::GetObject).await? {
         Some(Injected::Fail(status, code, message)) => {
             let e = OssError::new(status, &code, message, "0000-00000000");
-            return Ok(decorate(oss_error_response(&e, info, head)));
+            let resp = refuse(oss_error_response(&e, info, head), &mut oreq.body).await;
+            return Ok(decorate(resp));
         }
         Some(Injected::Truncate(limit)) => truncate = Some(limit),
         None => {}
     }
-    let result = run(state, op, oreq, info).await;
+    let result = run(state, op, &mut oreq, info).await;
     Ok(decorate(match result {
         Ok(r) => match truncate {
             Some(limit) => r.map(|b| truncate_body(b, limit)),
             None => r,
         },
-        Err(e) => oss_error_response(&e, info, head),
+        Err(e) => refuse(oss_error_response(&e, info, head), &mut oreq.body).await,
     }))
+}
+
+/// Finishes an error response to a request whose body may not have been read: reads and
+/// discards what is left (as real OSS does) so the client can reuse the connection, or, when
+/// that is too much or too slow, says that the connection will close instead of closing it
+/// silently.
+async fn refuse(mut resp: Response<Body>, body: &mut Incoming) -> Response<Body> {
+    if !drain_body(body).await {
+        resp.headers_mut().insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
+    }
+    resp
+}
+
+/// Most bytes of a refused request's body the emulator reads and discards.
+const DRAIN_LIMIT: usize = 16 << 20;
+
+/// Reads and discards what is left of `body`, up to [`DRAIN_LIMIT`] bytes and 5 seconds.
+/// Returns whether the body was read to its end.
+async fn drain_body(body: &mut Incoming) -> bool {
+    use http_body_util::BodyExt as _;
+    let drain = async {
+        let mut read = 0usize;
+        while let Some(frame) = body.frame().await {
+            match frame {
+                Ok(f) => {
+                    read += f.data_ref().map_or(0, |d| d.len());
+                    if read > DRAIN_LIMIT {
+                        return false;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+        true
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), drain)
+        .await
+        .unwrap_or(false)
 }
 
 async fn run(
     state: &Arc<State>,
     op: Op,
-    mut req: OssRequest,
+    req: &mut OssRequest,
     info: &RequestInfo,
 ) -> Result<Response<Body>, OssError> {
     let Some(bucket_cfg) = state.buckets.get(&req.bucket) else {
@@ -445,9 +490,9 @@ async fn run(
         check_key(k)?;
     }
     if op == Op::PostObject {
-        return post::post_object(state, &mut req, &bucket_cfg.region.clone(), info).await;
+        return post::post_object(state, req, &bucket_cfg.region.clone(), info).await;
     }
-    let principal = auth::authenticate(state, &req, &bucket_cfg.region, info)?;
+    let principal = auth::authenticate(state, req, &bucket_cfg.region, info)?;
     let mut conditions = info.conditions();
     if matches!(
         op,
@@ -473,19 +518,19 @@ async fn run(
     )
     .await?;
     match op {
-        Op::PutObject => object::put_object(state, &mut req).await,
-        Op::GetObject => object::get_object(state, &req, false).await,
-        Op::HeadObject => object::get_object(state, &req, true).await,
-        Op::DeleteObject => object::delete_object(state, &req).await,
-        Op::AppendObject => object::append_object(state, &mut req).await,
-        Op::InitiateMultipartUpload => multipart::initiate(state, &req, info).await,
-        Op::UploadPart => multipart::upload_part(state, &mut req, info).await,
-        Op::CompleteMultipartUpload => multipart::complete(state, &mut req, info).await,
-        Op::AbortMultipartUpload => multipart::abort(state, &req).await,
-        Op::ListParts => multipart::list_parts(state, &req).await,
-        Op::ListMultipartUploads => multipart::list_uploads(state, &req).await,
-        Op::ListObjectsV2 => list::list_objects(state, &req, true).await,
-        Op::ListObjects => list::list_objects(state, &req, false).await,
+        Op::PutObject => object::put_object(state, req).await,
+        Op::GetObject => object::get_object(state, req, false).await,
+        Op::HeadObject => object::get_object(state, req, true).await,
+        Op::DeleteObject => object::delete_object(state, req).await,
+        Op::AppendObject => object::append_object(state, req).await,
+        Op::InitiateMultipartUpload => multipart::initiate(state, req, info).await,
+        Op::UploadPart => multipart::upload_part(state, req, info).await,
+        Op::CompleteMultipartUpload => multipart::complete(state, req, info).await,
+        Op::AbortMultipartUpload => multipart::abort(state, req).await,
+        Op::ListParts => multipart::list_parts(state, req).await,
+        Op::ListMultipartUploads => multipart::list_uploads(state, req).await,
+        Op::ListObjectsV2 => list::list_objects(state, req, true).await,
+        Op::ListObjects => list::list_objects(state, req, false).await,
         Op::PostObject => Err(OssError::internal("unreachable")),
     }
 }

@@ -1,6 +1,5 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1:0 for OSS client tests: records every request and
 //! answers from a handler. Each connection serves one request (`Connection: close`).
-#![allow(dead_code, unreachable_pub)]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,5 @@
 //! A tiny in-test STS on 127.0.0.1:0 that checks the RPC signature with alioss's own signer,
 //! records every request, and answers scripted responses. Also a generic one-route server.
-#![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -154,6 +153,16 @@ fn handle(st: &StsState, method: Method, uri: Uri, headers: HeaderMap, body: Byt
 
 pub fn user_credentials() -> alioss::Credentials {
     alioss::Credentials::new(USER_KEY_ID, USER_KEY_SECRET).unwrap()
+}
+
+/// The RAM user's keys as temporary credentials, with `security_token`.
+pub fn user_credentials_with_token(security_token: &str) -> alioss::Credentials {
+    alioss::Credentials::builder()
+        .access_key_id(USER_KEY_ID)
+        .access_key_secret(USER_KEY_SECRET)
+        .security_token(security_token)
+        .build()
+        .unwrap()
 }
 
 pub const ROLE_ARN: &str = "acs:ram::1234567890123456:role/ramosstest";
