@@ -5,10 +5,11 @@ mod checkpoint;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tracing::Instrument as _;
 
@@ -59,7 +60,18 @@ type ProgressFn = dyn Fn(&UploadProgress) + Send + Sync;
 /// # Memory
 /// A file is never read into memory: every part is a [`Body::from_file_range`], streamed from
 /// disk in small chunks and reopened for each retry. At most `parallelism` parts are in flight.
-/// [`Uploader::upload_bytes`] sends slices of the caller's buffer without copying it.
+/// [`Uploader::upload_bytes`] sends slices of the caller's buffer without copying it;
+/// [`Uploader::upload_stream`] buffers at most `parallelism` parts.
+///
+/// # Failures
+/// When a part fails (after the client's retries), no further part is started, the parts in
+/// flight are cancelled and the error is returned. Without a checkpoint the upload is then
+/// aborted, unless [`UploaderBuilder::leave_parts_on_error`] is set. Aborting needs
+/// `oss:AbortMultipartUpload`, which `oss:PutObject`-only credentials lack: the abort is then
+/// refused, reported with `tracing` (warn), and the parts stay until a lifecycle rule removes
+/// them — the upload's own error is what the call returns. The end-to-end check compares the
+/// CRC-64 combined from the parts with the one CompleteMultipartUpload answers (when the
+/// client's CRC checking is on); a mismatch is an [`Error::Integrity`].
 ///
 /// # Resuming
 /// With [`UploaderBuilder::checkpoint_dir`], a file upload writes a small JSON checkpoint (see
@@ -71,7 +83,7 @@ type ProgressFn = dyn Fn(&UploadProgress) + Send + Sync;
 ///
 /// 1. ListParts tells which parts landed; each is accepted only if its size matches and its
 ///    CRC-64 (when listed) equals that of the local file range; the others are uploaded again.
-/// 2. If ListParts is **refused with 403** (temporary credentials allowing only
+/// 2. If ListParts is **refused** (`AccessDenied`: temporary credentials allowing only
 ///    `oss:PutObject`, as in the partner scenario, do not grant `oss:ListParts`), the part
 ///    numbers the checkpoint records as completed are trusted, the missing ones uploaded, and
 ///    the upload is completed with `x-oss-complete-all`; the object's CRC-64 is then checked
@@ -81,8 +93,9 @@ type ProgressFn = dyn Fn(&UploadProgress) + Send + Sync;
 /// A checkpoint that is unreadable, tampered with (its checksum does not match) or describes
 /// another version of the file is ignored and replaced ([`ResumeStatus::StartedOver`]); for a
 /// stale one the old upload is aborted, best effort. The checkpoint is deleted once the upload
-/// completes. Two uploads of the same file to the same object must not run at the same time
-/// with the same checkpoint directory.
+/// completes. A checkpoint that cannot be written is reported with `tracing` (warn) and the
+/// upload goes on. Two uploads of the same file to the same object must not run at the same
+/// time with the same checkpoint directory.
 ///
 /// The checkpoint holds: a magic string and format version, the file's absolute path, size and
 /// modification time, the part size, bucket, key, upload id, the completed part numbers (as
@@ -181,6 +194,34 @@ impl Uploader {
         data: impl Into<Bytes>,
     ) -> UploadRequest {
         self.request(bucket.into(), key.into(), Source::Bytes(data.into()))
+    }
+
+    /// Uploads an async stream that yields exactly `len` bytes to `bucket`/`key`. Below the part
+    /// size it is one PutObject that cannot be retried (the stream is read once); otherwise
+    /// parts are read from the stream in order into memory — at most `parallelism` parts at a
+    /// time, so memory stays within `parallelism × part size` — and each part can be retried.
+    /// Not resumable across runs. Yielding more or fewer than `len` bytes fails the upload.
+    pub fn upload_stream<S>(
+        &self,
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+        len: u64,
+        stream: S,
+    ) -> UploadRequest
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    {
+        let reader = StreamReader {
+            stream: Some(Box::pin(stream)),
+            len,
+            consumed: 0,
+            leftover: Bytes::new(),
+        };
+        self.request(
+            bucket.into(),
+            key.into(),
+            Source::Stream(tokio::sync::Mutex::new(reader)),
+        )
     }
 
     fn request(&self, bucket: String, key: String, source: Source) -> UploadRequest {
@@ -317,7 +358,7 @@ pub enum ResumeStatus {
         /// Parts of the earlier run that were kept.
         parts_reused: u32,
         /// `true` when ListParts confirmed every kept part (size and CRC-64); `false` when
-        /// ListParts was refused (403) and the checkpoint's record was trusted instead (the
+        /// ListParts was refused (`AccessDenied`) and the checkpoint's record was trusted instead (the
         /// object's CRC-64 is then checked against the whole file).
         verified_by_list_parts: bool,
     },
@@ -383,9 +424,79 @@ impl UploadOutput {
     }
 }
 
+type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
+
 enum Source {
     File(PathBuf),
     Bytes(Bytes),
+    Stream(tokio::sync::Mutex<StreamReader>),
+}
+
+/// A stream read part by part, in order.
+struct StreamReader {
+    stream: Option<ByteStream>,
+    len: u64,
+    consumed: u64,
+    leftover: Bytes,
+}
+
+impl StreamReader {
+    /// The next `len` bytes, which must start at `offset` (parts are read in order).
+    async fn read_part(&mut self, offset: u64, len: u64) -> Result<Bytes> {
+        let too_short = |got: u64, declared: u64| {
+            Error::Io(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("the stream ended after {got} of its declared {declared} bytes"),
+            ))
+        };
+        if offset != self.consumed {
+            return Err(Error::Response(format!(
+                "stream parts must be read in order (at {}, asked for {offset})",
+                self.consumed
+            )));
+        }
+        let stream = self
+            .stream
+            .as_mut()
+            .ok_or_else(|| Error::invalid("body", "the stream was already consumed"))?;
+        let want = usize::try_from(len).map_err(|_| Error::invalid("part_size", "too large"))?;
+        let mut buf = bytes::BytesMut::with_capacity(want);
+        while buf.len() < want {
+            let chunk = if self.leftover.is_empty() {
+                match stream.next().await {
+                    Some(chunk) => chunk?,
+                    None => return Err(too_short(self.consumed + buf.len() as u64, self.len)),
+                }
+            } else {
+                std::mem::take(&mut self.leftover)
+            };
+            let take = chunk.len().min(want - buf.len());
+            buf.extend_from_slice(&chunk[..take]);
+            self.leftover = chunk.slice(take..);
+        }
+        self.consumed += len;
+        if self.consumed == self.len {
+            let extra = if self.leftover.is_empty() {
+                loop {
+                    match stream.next().await {
+                        Some(chunk) if chunk.as_ref().is_ok_and(|c| c.is_empty()) => continue,
+                        Some(chunk) => break chunk.map(|c| c.len())?,
+                        None => break 0,
+                    }
+                }
+            } else {
+                self.leftover.len()
+            };
+            if extra > 0 {
+                return Err(Error::Io(std::io::Error::other(format!(
+                    "the stream yielded more than its declared {} bytes",
+                    self.len
+                ))));
+            }
+            self.stream = None;
+        }
+        Ok(buf.freeze())
+    }
 }
 
 impl fmt::Debug for Source {
@@ -393,22 +504,41 @@ impl fmt::Debug for Source {
         match self {
             Source::File(p) => f.debug_tuple("File").field(p).finish(),
             Source::Bytes(b) => f.debug_tuple("Bytes").field(&b.len()).finish(),
+            Source::Stream(_) => f.debug_tuple("Stream").finish(),
         }
     }
 }
 
 impl Source {
-    async fn part_body(&self, offset: u64, len: u64) -> Result<Body> {
-        match self {
-            Source::File(p) => Body::from_file_range(p, offset, len).await,
-            Source::Bytes(b) => Ok(Body::from_bytes(b.slice(byte_range(offset, len)?))),
-        }
+    /// The body of part `spec`. A stream is read in order, so it hands out its next part
+    /// whatever `spec` asked for (every part is asked for once, in whichever order the uploads
+    /// start).
+    async fn part(&self, spec: PartSpec, part_size: u64) -> Result<(PartSpec, Body)> {
+        let body = match self {
+            Source::File(p) => Body::from_file_range(p, spec.offset, spec.len).await?,
+            Source::Bytes(b) => Body::from_bytes(b.slice(byte_range(spec.offset, spec.len)?)),
+            Source::Stream(r) => {
+                let mut reader = r.lock().await;
+                let offset = reader.consumed;
+                let spec = PartSpec {
+                    number: u32::try_from(offset / part_size + 1).unwrap_or(u32::MAX),
+                    offset,
+                    len: part_size.min(reader.len.saturating_sub(offset)),
+                };
+                let bytes = reader.read_part(spec.offset, spec.len).await?;
+                return Ok((spec, Body::from_bytes(bytes)));
+            }
+        };
+        Ok((spec, body))
     }
 
     /// The CRC-64 of `len` bytes from `offset`, read locally.
     async fn range_crc(&self, offset: u64, len: u64) -> Result<u64> {
         match self {
             Source::Bytes(b) => Ok(crc64::checksum(&b[byte_range(offset, len)?])),
+            Source::Stream(_) => Err(Error::Response(
+                "a stream cannot be read again to resume an upload".into(),
+            )),
             Source::File(p) => {
                 let mut file = tokio::fs::File::open(p).await?;
                 file.seek(std::io::SeekFrom::Start(offset)).await?;
@@ -582,6 +712,7 @@ impl UploadRequest {
                 (meta.len(), Some((p, meta.modified().ok())))
             }
             Source::Bytes(b) => (b.len() as u64, None),
+            Source::Stream(r) => (r.lock().await.len, None),
         };
         let part_size = effective_part_size(config.part_size, size)?;
         let span = tracing::info_span!(
@@ -620,10 +751,18 @@ impl UploadRequest {
     }
 
     async fn put_object(&self, size: u64) -> Result<UploadOutput> {
-        let body = match &self.source {
-            Source::File(p) => Body::from_path(p).await?,
-            Source::Bytes(b) => Body::from_bytes(b.clone()),
-        };
+        let body =
+            match &self.source {
+                Source::File(p) => Body::from_path(p).await?,
+                Source::Bytes(b) => Body::from_bytes(b.clone()),
+                Source::Stream(r) => {
+                    let stream =
+                        r.lock().await.stream.take().ok_or_else(|| {
+                            Error::invalid("body", "the stream was already consumed")
+                        })?;
+                    Body::from_stream(size, stream)
+                }
+            };
         let mut req = self
             .uploader
             .client
@@ -752,7 +891,7 @@ impl Job<'_> {
                     },
                 ))
             }
-            Err(e) if e.status() == Some(403) => {
+            Err(e) if e.code() == Some("AccessDenied") => {
                 tracing::warn!(
                     error = %e,
                     "ListParts was refused; trusting the parts the checkpoint records"
@@ -928,7 +1067,7 @@ impl Job<'_> {
     }
 
     async fn upload_part(&self, upload_id: &str, spec: PartSpec) -> Result<(u32, DonePart)> {
-        let body = self.source.part_body(spec.offset, spec.len).await?;
+        let (spec, body) = self.source.part(spec, self.part_size).await?;
         let mut req = self
             .client
             .upload_part(self.bucket, self.key, upload_id, spec.number)
