@@ -22,6 +22,15 @@ use super::{format_http_date, format_iso8601_basic, uri_encode, SignableRequest}
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 
+/// Headers header-mode signing sets (and replaces when a request is signed again).
+const SIGNER_HEADERS: [&str; 5] = [
+    "x-oss-date",
+    "date",
+    "x-oss-content-sha256",
+    "x-oss-security-token",
+    "authorization",
+];
+
 /// The algorithm name.
 pub const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 /// The payload hash OSS accepts for streamed bodies.
@@ -47,11 +56,24 @@ pub fn is_default_signed_header(name: &str) -> bool {
     name.starts_with("x-oss-") || name == "content-type" || name == "content-md5"
 }
 
+/// [`is_default_signed_header`] without lower-casing `name` first.
+fn is_default_signed_header_any_case(name: &str) -> bool {
+    name.get(..6)
+        .is_some_and(|p| p.eq_ignore_ascii_case("x-oss-"))
+        || name.eq_ignore_ascii_case("content-type")
+        || name.eq_ignore_ascii_case("content-md5")
+}
+
 /// The canonical URI: `/bucket/key` percent-encoded with `/` kept (`/bucket/` without a key, `/`
 /// without a bucket).
 pub fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> String {
     let mut out =
         String::with_capacity(2 + bucket.map_or(0, str::len) + key.map_or(0, |k| k.len() * 3));
+    write_canonical_uri(&mut out, bucket, key);
+    out
+}
+
+fn write_canonical_uri(out: &mut String, bucket: Option<&str>, key: Option<&str>) {
     out.push('/');
     if let Some(b) = bucket {
         out.extend(percent_encoding::utf8_percent_encode(
@@ -66,7 +88,6 @@ pub fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> String {
             super::PATH_ENCODE_SET,
         ));
     }
-    out
 }
 
 /// The canonical query: every parameter, RFC 3986 encoded, sorted by encoded name (then value),
@@ -113,73 +134,138 @@ pub fn canonical_headers(req: &SignableRequest, additional: &[String]) -> String
     out
 }
 
-fn lowercase(name: &str) -> Cow<'_, str> {
-    if name.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(name.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(name)
+/// Where canonical text goes: a `String` (to show or test it) or straight into a SHA-256
+/// (to sign without building it).
+trait Sink {
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
     }
 }
 
-fn write_canonical_headers(out: &mut String, req: &SignableRequest, additional: &[String]) {
+impl Sink for Sha256 {
+    fn put(&mut self, s: &str) {
+        self.update(s.as_bytes());
+    }
+}
+
+fn write_canonical_headers<S: Sink>(out: &mut S, req: &SignableRequest, additional: &[String]) {
     let mut headers: Vec<(Cow<'_, str>, &str)> = req
         .headers
         .iter()
-        .map(|(name, value)| (lowercase(name.trim()), value.trim()))
-        .filter(|(name, _)| is_default_signed_header(name) || additional.iter().any(|a| a == name))
+        .map(|(name, value)| (name.trim(), value.trim()))
+        .filter(|(name, _)| {
+            is_default_signed_header_any_case(name)
+                || additional.iter().any(|a| a.eq_ignore_ascii_case(name))
+        })
+        .map(|(name, value)| {
+            let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(name.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(name)
+            };
+            (name, value)
+        })
         .collect();
     // Stable sort keeps repeated headers in request order; their values are joined with ','.
     headers.sort_by(|a, b| a.0.cmp(&b.0));
     let mut previous: Option<&str> = None;
     for (name, value) in &headers {
         if previous == Some(name.as_ref()) {
-            out.push(',');
+            out.put(",");
         } else {
             if previous.is_some() {
-                out.push('\n');
+                out.put("\n");
             }
-            out.push_str(name);
-            out.push(':');
+            out.put(name);
+            out.put(":");
         }
-        out.push_str(value);
+        out.put(value);
         previous = Some(name.as_ref());
     }
     if previous.is_some() {
-        out.push('\n');
+        out.put("\n");
     }
 }
 
 /// The full canonical request. `additional` must already be filtered by
 /// [`effective_additional_headers`]; the query must not contain `x-oss-signature`.
 pub fn canonical_request(req: &SignableRequest, additional: &[String]) -> String {
+    let mut out = String::with_capacity(512);
+    write_canonical_request(&mut out, req, additional);
+    out
+}
+
+fn write_canonical_request<S: Sink>(out: &mut S, req: &SignableRequest, additional: &[String]) {
     let payload = req
         .header("x-oss-content-sha256")
         .unwrap_or(UNSIGNED_PAYLOAD);
-    let mut out = String::with_capacity(512);
-    out.push_str(&req.method.to_ascii_uppercase());
-    out.push('\n');
-    out.push_str(&canonical_uri(req.bucket.as_deref(), req.key.as_deref()));
-    out.push('\n');
-    if !req.query.is_empty() {
-        out.push_str(&canonical_query(&req.query));
+    if req.method.bytes().any(|b| b.is_ascii_lowercase()) {
+        out.put(&req.method.to_ascii_uppercase());
+    } else {
+        out.put(&req.method);
     }
-    out.push('\n');
-    write_canonical_headers(&mut out, req, additional);
-    out.push('\n');
+    out.put("\n");
+    out.put("/");
+    if let Some(b) = req.bucket.as_deref() {
+        for piece in percent_encoding::utf8_percent_encode(b, super::PATH_ENCODE_SET) {
+            out.put(piece);
+        }
+        out.put("/");
+    }
+    if let Some(k) = req.key.as_deref() {
+        for piece in percent_encoding::utf8_percent_encode(k, super::PATH_ENCODE_SET) {
+            out.put(piece);
+        }
+    }
+    out.put("\n");
+    if !req.query.is_empty() {
+        out.put(&canonical_query(&req.query));
+    }
+    out.put("\n");
+    write_canonical_headers(out, req, additional);
+    out.put("\n");
     for (i, h) in additional.iter().enumerate() {
         if i > 0 {
-            out.push(';');
+            out.put(";");
         }
-        out.push_str(h);
+        out.put(h);
     }
-    out.push('\n');
-    out.push_str(payload);
-    out
+    out.put("\n");
+    out.put(payload);
+}
+
+/// hex(sha256(canonical request)), hashed as it is written, without building the text.
+fn hashed_canonical_request(req: &SignableRequest, additional: &[String]) -> [u8; 64] {
+    let mut hasher = Sha256::new();
+    write_canonical_request(&mut hasher, req, additional);
+    let mut hex_hash = [0u8; 64];
+    // A 32-byte digest always fits 64 hex digits.
+    let _ = hex::encode_to_slice(hasher.finalize(), &mut hex_hash);
+    hex_hash
 }
 
 /// `yyyyMMdd/region/product/aliyun_v4_request`.
 pub fn scope(date: &str, region: &str, product: &str) -> String {
-    format!("{date}/{region}/{product}/aliyun_v4_request")
+    let mut out = String::with_capacity(date.len() + region.len() + product.len() + 20);
+    for part in [date, "/", region, "/", product, "/aliyun_v4_request"] {
+        out.push_str(part);
+    }
+    out
+}
+
+/// Lower-case hex of a 32-byte digest, without the per-character iterator of `hex::encode`.
+fn hex32(bytes: &[u8]) -> String {
+    let mut buf = [0u8; 64];
+    // A 32-byte digest always fits 64 hex digits; anything else is a programming error that
+    // yields an empty string rather than a panic.
+    if hex::encode_to_slice(bytes, &mut buf).is_err() {
+        return String::new();
+    }
+    String::from_utf8_lossy(&buf).into_owned()
 }
 
 /// The string to sign for a canonical request.
@@ -212,7 +298,7 @@ pub fn signing_key(secret: &str, date: &str, region: &str, product: &str) -> [u8
 
 /// Lower-case hex HMAC-SHA256 of the string to sign.
 pub fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(signing_key, string_to_sign.as_bytes()))
+    hex32(&hmac_sha256(signing_key, string_to_sign.as_bytes()))
 }
 
 struct CachedKey {
@@ -345,11 +431,11 @@ impl V4Signer {
         &self.product
     }
 
-    /// Signs `string_to_sign` with the key for (`creds`, `date`), deriving it only when the
+    /// An HMAC keyed with the signing key for (`creds`, `date`), derived only when the
     /// credentials or the date changed since the last call.
-    fn sign_string(&self, creds: &Credentials, date: &str, string_to_sign: &str) -> String {
+    fn keyed_mac(&self, creds: &Credentials, date: &str) -> HmacSha256 {
         let mut guard = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        let mut mac = match guard.as_ref() {
+        match guard.as_ref() {
             Some(c)
                 if c.date == date
                     && c.access_key_id == creds.access_key_id()
@@ -373,10 +459,14 @@ impl V4Signer {
                 }));
                 keyed
             }
-        };
-        drop(guard);
+        }
+    }
+
+    /// Signs `string_to_sign` with the key for (`creds`, `date`).
+    fn sign_string(&self, creds: &Credentials, date: &str, string_to_sign: &str) -> String {
+        let mut mac = self.keyed_mac(creds, date);
         mac.update(string_to_sign.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        hex32(&mac.finalize().into_bytes())
     }
 
     /// Signs `req` in header mode at `time`: sets `x-oss-date`, `Date`,
@@ -390,30 +480,57 @@ impl V4Signer {
     ) -> Result<()> {
         let datetime = format_iso8601_basic(time);
         let date = &datetime[..8];
-        req.set_header("x-oss-date", datetime.clone());
-        req.set_header("Date", format_http_date(time));
-        req.set_header("x-oss-content-sha256", UNSIGNED_PAYLOAD);
-        match creds.security_token() {
-            Some(t) => req.set_header("x-oss-security-token", t),
-            None => req.remove_header("x-oss-security-token"),
+        // Drop what an earlier signing (a retry) set, in one pass, then add the fresh values.
+        req.headers
+            .retain(|(k, _)| !SIGNER_HEADERS.iter().any(|h| k.eq_ignore_ascii_case(h)));
+        req.headers
+            .push(("x-oss-date".to_owned(), datetime.clone()));
+        req.headers
+            .push(("Date".to_owned(), format_http_date(time)));
+        req.headers.push((
+            "x-oss-content-sha256".to_owned(),
+            UNSIGNED_PAYLOAD.to_owned(),
+        ));
+        if let Some(t) = creds.security_token() {
+            req.headers
+                .push(("x-oss-security-token".to_owned(), t.to_owned()));
         }
         let additional = effective_additional_headers(req, &self.additional_headers);
-        let scope = scope(date, &self.region, &self.product);
-        let sts = string_to_sign(&datetime, &scope, &canonical_request(req, &additional));
-        let sig = self.sign_string(creds, date, &sts);
-        let mut auth = String::with_capacity(160);
+        // The same stages as `canonical_request` / `string_to_sign` / `signature`, streamed
+        // into the hashes instead of built as strings (the vectors check both paths agree).
+        let hashed = hashed_canonical_request(req, &additional);
+        let mut auth = String::with_capacity(192);
         auth.push_str(ALGORITHM);
         auth.push_str(" Credential=");
         auth.push_str(creds.access_key_id());
         auth.push('/');
-        auth.push_str(&scope);
+        let scope_start = auth.len();
+        for part in [
+            date,
+            "/",
+            &self.region,
+            "/",
+            &self.product,
+            "/aliyun_v4_request",
+        ] {
+            auth.push_str(part);
+        }
+        let scope = &auth[scope_start..];
+        let mut mac = self.keyed_mac(creds, date);
+        for part in [ALGORITHM, "\n", &datetime, "\n", scope, "\n"] {
+            mac.update(part.as_bytes());
+        }
+        mac.update(&hashed);
+        let mut sig = [0u8; 64];
+        // A 32-byte MAC always fits 64 hex digits.
+        let _ = hex::encode_to_slice(mac.finalize().into_bytes(), &mut sig);
         if !additional.is_empty() {
             auth.push_str(",AdditionalHeaders=");
             auth.push_str(&additional.join(";"));
         }
         auth.push_str(",Signature=");
-        auth.push_str(&sig);
-        req.set_header("Authorization", auth);
+        auth.push_str(std::str::from_utf8(&sig).unwrap_or_default());
+        req.headers.push(("Authorization".to_owned(), auth));
         Ok(())
     }
 
