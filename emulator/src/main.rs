@@ -1,4 +1,4 @@
-//! `alioss-emulator --listen 127.0.0.1:9000 [--config FILE.json] [--data-dir DIR]`
+//! `alioss-emulator --listen 127.0.0.1:9000 [--config FILE.json] [--data-dir DIR] [--fast-etags]`
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -8,15 +8,25 @@ use std::process::ExitCode;
 use alioss_emulator::{ready_line, Emulator, EmulatorConfig};
 
 const USAGE: &str =
-    "usage: alioss-emulator [--listen ADDR:PORT] [--config FILE.json] [--data-dir DIR]
-  --listen    address to bind (default 127.0.0.1:9000; port 0 picks a free one)
-  --config    JSON configuration (default: the built-in demo configuration)
-  --data-dir  keep objects in this directory (default: in memory)";
+    "usage: alioss-emulator [--listen ADDR:PORT] [--config FILE.json] [--data-dir DIR] [--fast-etags]
+  --listen      address to bind (default 127.0.0.1:9000; port 0 picks a free one)
+  --config      JSON configuration (default: the built-in demo configuration)
+  --data-dir    keep objects in this directory (default: in memory)
+  --fast-etags  ETags from CRC-64 and size instead of MD5, for benchmarks (default: MD5)";
 
-fn parse_args() -> Result<(SocketAddr, Option<PathBuf>, Option<PathBuf>), String> {
+/// What the command line asks for.
+struct Args {
+    listen: SocketAddr,
+    config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    fast_etags: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
     let mut listen: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 9000));
     let mut config = None;
     let mut data_dir = None;
+    let mut fast_etags = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let (name, inline) = match a.split_once('=') {
@@ -36,16 +46,27 @@ fn parse_args() -> Result<(SocketAddr, Option<PathBuf>, Option<PathBuf>), String
             }
             "--config" => config = Some(PathBuf::from(value()?)),
             "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
+            "--fast-etags" => fast_etags = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    Ok((listen, config, data_dir))
+    Ok(Args {
+        listen,
+        config,
+        data_dir,
+        fast_etags,
+    })
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let (listen, config_path, data_dir) = match parse_args() {
+    let Args {
+        listen,
+        config: config_path,
+        data_dir,
+        fast_etags,
+    } = match parse_args() {
         Ok(a) => a,
         Err(e) => {
             if !e.is_empty() {
@@ -71,7 +92,10 @@ async fn main() -> ExitCode {
             }
         },
     };
-    let mut builder = Emulator::builder().config(config).listen(listen);
+    let mut builder = Emulator::builder()
+        .config(config)
+        .listen(listen)
+        .fast_etags(fast_etags);
     if let Some(d) = data_dir {
         builder = builder.data_dir(d);
     }

@@ -386,3 +386,40 @@ async fn get_object_meta_and_unsupported_sub_resources() {
     .await;
     assert_eq!(error_code(resp).await.1, "NotImplemented");
 }
+
+#[tokio::test]
+async fn fast_etags_skip_md5_but_keep_crc_and_content_md5_checks() {
+    use base64::Engine as _;
+    use md5::Digest as _;
+    let emu = alioss_emulator::Emulator::builder()
+        .fast_etags(true)
+        .start()
+        .await
+        .unwrap();
+    let root = emu.root_credentials();
+    let body = vec![7u8; 300_000];
+    let resp = send_v4(&emu, &root, OssReq::put("fast", &body)).await;
+    assert_eq!(resp.status(), 200);
+    let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
+    let md5_etag = format!("\"{}\"", hex::encode_upper(md5::Md5::digest(&body)));
+    assert_ne!(etag, md5_etag, "the ETag is not an MD5 in fast mode");
+    assert_eq!(
+        resp.headers()["x-oss-hash-crc64ecma"].to_str().unwrap(),
+        alioss::oss::crc64::checksum(&body).to_string()
+    );
+    // Content-MD5, when sent, is still verified.
+    let good = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(b"abc"));
+    let (s, code, _) = error_code(
+        send_v4(
+            &emu,
+            &root,
+            OssReq::put("fast", b"abd").header("content-md5", &good),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, code.as_str()), (400, "BadDigest"));
+    let resp = send_v4(&emu, &root, OssReq::get("fast")).await;
+    assert_eq!(resp.bytes().await.unwrap().len(), body.len());
+    emu.shutdown().await;
+}

@@ -21,7 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use crate::error::{Error, Result};
 use crate::oss::crc64::Crc64;
 
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 512 * 1024;
 
 type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
 

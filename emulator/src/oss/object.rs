@@ -188,7 +188,8 @@ pub(crate) async fn receive_body(
         .writer()
         .await
         .map_err(|e| OssError::internal(format!("cannot store data: {e}")))?;
-    let got = ingest(&mut req.body, writer, MAX_OBJECT_SIZE, declared)
+    let need_md5 = md5.is_some() || !state.fast_etags;
+    let got = ingest(&mut req.body, writer, MAX_OBJECT_SIZE, declared, need_md5)
         .await
         .map_err(ingest_error)?;
     if md5.is_some_and(|m| m != got.md5) {
