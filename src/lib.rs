@@ -11,7 +11,57 @@
 //! * [`oss`] — the V4 signer (V1 opt-in), CRC-64, and the object operations.
 //!
 //! Signers are pure functions of the request, the credentials and the time, checked against the
-//! official SDKs' test vectors.
+//! official SDKs' test vectors. Everything can be tested offline against `alioss-emulator`, a
+//! local STS + OSS server that enforces signatures, tokens, expiry and policies.
+//!
+//! ## The scenario
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use alioss::credentials::{AssumeRoleCredentialsProvider, EnvironmentCredentialsProvider};
+//! use alioss::oss::{self, Body};
+//! use alioss::sts::policy::{actions, oss_object, Policy};
+//! use alioss::sts::{AssumeRoleRequest, StsClient};
+//!
+//! # async fn run() -> Result<(), alioss::Error> {
+//! // The organisation's server: a RAM user's AccessKey from the environment.
+//! let sts = StsClient::builder()
+//!     .region("cn-hangzhou")
+//!     .credentials(EnvironmentCredentialsProvider::new())
+//!     .build()?;
+//! // Narrow the role to uploads under src/ for 15 minutes; every rule is checked here.
+//! let policy = Policy::builder()
+//!     .allow([actions::PUT_OBJECT], [oss_object("examplebucket", "src/*")])
+//!     .build()?;
+//! let request = AssumeRoleRequest::builder()
+//!     .role_arn("acs:ram::1234567890123456:role/ramosstest")
+//!     .role_session_name("supplier-42")
+//!     .duration(Duration::from_secs(900))
+//!     .policy(&policy)
+//!     .build()?;
+//! let handed_out = sts.assume_role(&request).await?; // STS. key id, secret, token, expiration
+//! # let _ = handed_out;
+//!
+//! // The partner: credentials that refresh themselves before they expire.
+//! let provider = AssumeRoleCredentialsProvider::new(sts, request);
+//! let client = oss::Client::builder()
+//!     .region("cn-hangzhou")
+//!     .credentials(provider)
+//!     .build()?;
+//! let put = client
+//!     .put_object("examplebucket", "src/data.csv")
+//!     .body(Body::from_path("data.csv").await?)
+//!     .send()
+//!     .await?; // CRC-64 checked end to end
+//! println!("uploaded, CRC-64 {:?}, request id {:?}", put.crc64, put.request_id);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Runnable versions against the emulator: `cargo run --example quickstart`,
+//! `cargo run --example sts_server -- --demo`, `cargo run --example upload`.
+//!
+//! ## Safety with secrets
 //!
 //! ```
 //! use alioss::credentials::Credentials;
