@@ -7,58 +7,23 @@ use std::time::Duration;
 use alioss::credentials::AssumeRoleCredentialsProvider;
 use alioss::credentials::{Credentials, StaticCredentialsProvider};
 use alioss::oss::{
-    self, crc64, Body, Client, CompletedPart, ObjectAcl, PresignOperation, RetryPolicy,
-    StorageClass,
+    self, crc64, Body, Client, CompletedPart, ObjectAcl, PresignOperation, StorageClass,
 };
-use alioss::sts::{AssumeRoleRequest, StsClient};
+use alioss::sts::AssumeRoleRequest;
 use alioss::Error;
-use alioss_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Fault};
+use alioss_emulator::{EmulatorHandle, Fault};
 use futures_util::TryStreamExt;
 
+mod support;
+
+use support::emulator::{admin, client_with, fast_retries, start, sts_client};
+
 const BUCKET: &str = "examplebucket";
-
-async fn start() -> EmulatorHandle {
-    Emulator::start(EmulatorConfig::demo()).await.unwrap()
-}
-
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy::standard()
-        .with_base_delay(Duration::from_millis(5))
-        .with_max_backoff(Duration::from_millis(50))
-}
-
-fn client_with(emu: &EmulatorHandle, creds: Credentials) -> Client {
-    Client::builder()
-        .region("cn-hangzhou")
-        .endpoint(emu.endpoint())
-        .credentials(StaticCredentialsProvider::new(creds))
-        .retry_policy(fast_retries())
-        .build()
-        .unwrap()
-}
-
-fn admin(emu: &EmulatorHandle) -> Client {
-    client_with(emu, emu.user_credentials("admin").unwrap())
-}
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
         .collect()
-}
-
-fn sts_client(emu: &EmulatorHandle) -> StsClient {
-    let server_clock = emu.clock().clone();
-    StsClient::builder()
-        .endpoint(emu.endpoint())
-        .credentials(StaticCredentialsProvider::new(
-            emu.user_credentials("uploader").unwrap(),
-        ))
-        .clock(alioss::credentials::Clock::from_fn(move || {
-            server_clock.now()
-        }))
-        .build()
-        .unwrap()
 }
 
 fn role_request(
@@ -566,7 +531,7 @@ async fn sts_credentials_upload_within_the_session_policy_and_are_denied_outside
     let emu = start().await;
     let creds = assume_role(&emu, "RamOssTest", Some(SRC_ONLY), 3600).await;
     assert!(creds.access_key_id().starts_with("STS."));
-    let partner = client_with(&emu, creds);
+    let partner = client_with(&emu, creds, fast_retries());
     let put = partner
         .put_object(BUCKET, "src/data.csv")
         .body("a,b\n")
@@ -626,7 +591,7 @@ async fn sts_credentials_upload_within_the_session_policy_and_are_denied_outside
 async fn expired_sts_credentials_stop_working_with_a_refresh_hint() {
     let emu = start().await;
     let creds = assume_role(&emu, "RamOssTest", None, 900).await;
-    let partner = client_with(&emu, creds);
+    let partner = client_with(&emu, creds, fast_retries());
     partner
         .put_object(BUCKET, "t/1")
         .body("x")
@@ -732,7 +697,7 @@ async fn presigned_urls_work_from_plain_reqwest() {
 
     // STS credentials presign too (the token travels in the URL).
     let creds = assume_role(&emu, "RamOssTest", Some(SRC_ONLY), 3600).await;
-    let partner = client_with(&emu, creds);
+    let partner = client_with(&emu, creds, fast_retries());
     let url = partner
         .presign_put(BUCKET, "src/presigned.bin", Duration::from_secs(300))
         .await
@@ -858,7 +823,7 @@ fn multipart_form(fields: &[(String, String)], file: &[u8]) -> (String, Vec<u8>)
 async fn post_object_form_fields_are_accepted_from_plain_reqwest() {
     let emu = start().await;
     let creds = assume_role(&emu, "RamOssTest", Some(SRC_ONLY), 3600).await;
-    let partner = client_with(&emu, creds);
+    let partner = client_with(&emu, creds, fast_retries());
     let form = partner
         .post_object_form(BUCKET)
         .key_prefix("src/")
@@ -976,6 +941,7 @@ async fn requests_without_credentials_for_the_bucket_are_refused_with_hints() {
     let wrong = client_with(
         &emu,
         Credentials::new("demo-user-key-id", "not-the-secret").unwrap(),
+        fast_retries(),
     );
     let e = wrong
         .put_object(BUCKET, "k")
@@ -1052,7 +1018,11 @@ async fn v1_presigned_urls_and_forms_work_from_plain_reqwest() {
 #[tokio::test]
 async fn a_ram_user_without_oss_rights_is_told_the_policy_lacks_the_action() {
     let emu = start().await;
-    let uploader = client_with(&emu, emu.user_credentials("uploader").unwrap());
+    let uploader = client_with(
+        &emu,
+        emu.user_credentials("uploader").unwrap(),
+        fast_retries(),
+    );
     let e = uploader
         .put_object(BUCKET, "src/x")
         .body("x")
@@ -1062,7 +1032,11 @@ async fn a_ram_user_without_oss_rights_is_told_the_policy_lacks_the_action() {
     assert_eq!(e.code(), Some("AccessDenied"));
     assert!(e.hint().unwrap().contains("policy"), "{e}");
     // The reader role may read and list but not initiate uploads outside its grant.
-    let reader = client_with(&emu, assume_role(&emu, "RamOssReader", None, 3600).await);
+    let reader = client_with(
+        &emu,
+        assume_role(&emu, "RamOssReader", None, 3600).await,
+        fast_retries(),
+    );
     reader
         .put_object(BUCKET, "r/x")
         .body("x")

@@ -9,43 +9,62 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use alioss::credentials::{Clock, Credentials, StaticCredentialsProvider};
+use alioss::credentials::{Credentials, StaticCredentialsProvider};
 use alioss::oss::{
     crc64, Client, ResumeStatus, RetryPolicy, StartOverReason, UploadOutput, UploadProgress,
     Uploader, UploaderBuilder,
 };
-use alioss::sts::{AssumeRoleRequest, StsClient};
+use alioss::sts::AssumeRoleRequest;
 use alioss::Error;
-use alioss_emulator::{Emulator, EmulatorConfig, EmulatorHandle, Fault};
+use alioss_emulator::{EmulatorHandle, Fault};
 use futures_util::TryStreamExt;
+
+mod support;
+
+use support::emulator::{admin, client_with, fast_retries, start, sts_client};
 
 const BUCKET: &str = "examplebucket";
 const KIB: usize = 1024;
 /// The smallest part size OSS allows, so small files still make many parts.
 const PART: u64 = 100 * 1024;
 
-async fn start() -> EmulatorHandle {
-    Emulator::start(EmulatorConfig::demo()).await.unwrap()
+/// The admin's client without retries, so an injected failure ends the upload.
+fn admin_without_retries(emu: &EmulatorHandle) -> Client {
+    client_with(
+        emu,
+        emu.user_credentials("admin").unwrap(),
+        RetryPolicy::no_retries(),
+    )
 }
 
-fn client_with(emu: &EmulatorHandle, creds: Credentials, retry: RetryPolicy) -> Client {
+/// A client of an endpoint where nothing listens: a request would fail with a transport error.
+fn offline_client() -> Client {
     Client::builder()
         .region("cn-hangzhou")
-        .endpoint(emu.endpoint())
-        .credentials(StaticCredentialsProvider::new(creds))
-        .retry_policy(retry)
+        .endpoint("http://127.0.0.1:9")
+        .credentials(StaticCredentialsProvider::new(
+            Credentials::new("test-key-id", "test-secret").unwrap(),
+        ))
         .build()
         .unwrap()
 }
 
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy::standard()
-        .with_base_delay(Duration::from_millis(5))
-        .with_max_backoff(Duration::from_millis(50))
-}
-
-fn admin(emu: &EmulatorHandle) -> Client {
-    client_with(emu, emu.user_credentials("admin").unwrap(), fast_retries())
+/// Uploads `file` as `key` with `client`, in parts of [`PART`], keeping a checkpoint in `dir`.
+async fn upload_with_checkpoint(
+    client: Client,
+    dir: &Path,
+    file: &Path,
+    key: &str,
+) -> UploadOutput {
+    Uploader::builder(client)
+        .part_size(PART)
+        .checkpoint_dir(dir)
+        .build()
+        .unwrap()
+        .upload_file(BUCKET, key, file)
+        .send()
+        .await
+        .unwrap()
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
@@ -264,18 +283,6 @@ async fn bytes_in_memory_are_uploaded_in_parts_too() {
     emu.shutdown().await;
 }
 
-fn sts_client(emu: &EmulatorHandle) -> StsClient {
-    let server_clock = emu.clock().clone();
-    StsClient::builder()
-        .endpoint(emu.endpoint())
-        .credentials(StaticCredentialsProvider::new(
-            emu.user_credentials("uploader").unwrap(),
-        ))
-        .clock(Clock::from_fn(move || server_clock.now()))
-        .build()
-        .unwrap()
-}
-
 const SRC_ONLY: &str = r#"{"Version":"1","Statement":[{"Action":["oss:PutObject"],"Resource":["acs:oss:*:*:examplebucket/src/*"],"Effect":"Allow"}]}"#;
 
 /// Temporary credentials of role RamOssTest narrowed to PutObject on `examplebucket/src/*`.
@@ -378,11 +385,7 @@ async fn an_interrupted_upload_resumes_with_only_the_missing_parts() {
     let data = pattern(1536 * KIB + 7, 5);
     let file = write_file(&data);
     let dir = tempfile::tempdir().unwrap();
-    let no_retries = client_with(
-        &emu,
-        emu.user_credentials("admin").unwrap(),
-        RetryPolicy::no_retries(),
-    );
+    let no_retries = admin_without_retries(&emu);
     let recorded = interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 6).await;
     assert_eq!(recorded, 6);
 
@@ -457,16 +460,8 @@ async fn without_list_parts_rights_a_resume_trusts_the_checkpoint_and_completes_
     assert_eq!(denied.code(), Some("AccessDenied"));
 
     let counted = count_upload_parts(&emu, 100);
-    let uploader = Uploader::builder(client_with(&emu, creds, fast_retries()))
-        .part_size(PART)
-        .checkpoint_dir(dir.path())
-        .build()
-        .unwrap();
-    let out = uploader
-        .upload_file(BUCKET, key, file.path())
-        .send()
-        .await
-        .unwrap();
+    let partner = client_with(&emu, creds, fast_retries());
+    let out = upload_with_checkpoint(partner, dir.path(), file.path(), key).await;
     assert_intact(&out, &data);
     assert_eq!(
         out.resume,
@@ -489,11 +484,7 @@ async fn a_checkpoint_for_a_modified_file_is_ignored_and_the_upload_starts_over(
     let data = pattern(800 * KIB, 7);
     let file = write_file(&data);
     let dir = tempfile::tempdir().unwrap();
-    let no_retries = client_with(
-        &emu,
-        emu.user_credentials("admin").unwrap(),
-        RetryPolicy::no_retries(),
-    );
+    let no_retries = admin_without_retries(&emu);
     interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 3).await;
     let old = open_uploads(&emu, key).await;
     assert_eq!(old.len(), 1);
@@ -509,16 +500,7 @@ async fn a_checkpoint_for_a_modified_file_is_ignored_and_the_upload_starts_over(
         .unwrap();
     drop(f);
 
-    let uploader = Uploader::builder(admin(&emu))
-        .part_size(PART)
-        .checkpoint_dir(dir.path())
-        .build()
-        .unwrap();
-    let out = uploader
-        .upload_file(BUCKET, key, file.path())
-        .send()
-        .await
-        .unwrap();
+    let out = upload_with_checkpoint(admin(&emu), dir.path(), file.path(), key).await;
     assert_intact(&out, &changed);
     assert_eq!(
         out.resume,
@@ -543,26 +525,13 @@ async fn a_tampered_checkpoint_is_ignored_and_replaced() {
     let data = pattern(500 * KIB, 9);
     let file = write_file(&data);
     let dir = tempfile::tempdir().unwrap();
-    let no_retries = client_with(
-        &emu,
-        emu.user_credentials("admin").unwrap(),
-        RetryPolicy::no_retries(),
-    );
+    let no_retries = admin_without_retries(&emu);
     interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 2).await;
     let cp = only_file_in(dir.path()).unwrap();
     let text = std::fs::read_to_string(&cp).unwrap();
     std::fs::write(&cp, text.replace("1-2", "1-5")).unwrap();
 
-    let uploader = Uploader::builder(admin(&emu))
-        .part_size(PART)
-        .checkpoint_dir(dir.path())
-        .build()
-        .unwrap();
-    let out = uploader
-        .upload_file(BUCKET, key, file.path())
-        .send()
-        .await
-        .unwrap();
+    let out = upload_with_checkpoint(admin(&emu), dir.path(), file.path(), key).await;
     assert_intact(&out, &data);
     match &out.resume {
         ResumeStatus::StartedOver {
@@ -582,11 +551,7 @@ async fn a_checkpoint_whose_upload_was_aborted_starts_over() {
     let data = pattern(400 * KIB, 10);
     let file = write_file(&data);
     let dir = tempfile::tempdir().unwrap();
-    let no_retries = client_with(
-        &emu,
-        emu.user_credentials("admin").unwrap(),
-        RetryPolicy::no_retries(),
-    );
+    let no_retries = admin_without_retries(&emu);
     interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 1).await;
     for id in open_uploads(&emu, key).await {
         admin(&emu)
@@ -594,16 +559,7 @@ async fn a_checkpoint_whose_upload_was_aborted_starts_over() {
             .await
             .unwrap();
     }
-    let uploader = Uploader::builder(admin(&emu))
-        .part_size(PART)
-        .checkpoint_dir(dir.path())
-        .build()
-        .unwrap();
-    let out = uploader
-        .upload_file(BUCKET, key, file.path())
-        .send()
-        .await
-        .unwrap();
+    let out = upload_with_checkpoint(admin(&emu), dir.path(), file.path(), key).await;
     assert_intact(&out, &data);
     assert_eq!(
         out.resume,
@@ -620,13 +576,7 @@ async fn a_failed_upload_without_checkpoint_is_aborted_unless_parts_are_left() {
     let emu = start().await;
     let data = pattern(600 * KIB, 11);
     let file = write_file(&data);
-    let no_retries = || {
-        client_with(
-            &emu,
-            emu.user_credentials("admin").unwrap(),
-            RetryPolicy::no_retries(),
-        )
-    };
+    let no_retries = || admin_without_retries(&emu);
     for (key, leave) in [("src/aborted.bin", false), ("src/left.bin", true)] {
         emu.faults().push(
             Fault::fail_next(1)
@@ -680,14 +630,7 @@ async fn retried_parts_keep_the_object_intact() {
 #[tokio::test]
 async fn invalid_options_are_refused_before_any_request() {
     // Nothing listens on this endpoint: a request would fail with a transport error.
-    let client = Client::builder()
-        .region("cn-hangzhou")
-        .endpoint("http://127.0.0.1:9")
-        .credentials(StaticCredentialsProvider::new(
-            Credentials::new("test-key-id", "test-secret").unwrap(),
-        ))
-        .build()
-        .unwrap();
+    let client = offline_client();
     for (builder, field) in [
         (
             Uploader::builder(client.clone()).part_size(PART - 1),
@@ -777,11 +720,7 @@ async fn stored_parts_whose_crc_differs_from_the_file_are_uploaded_again() {
     let first = pattern(700 * KIB, 13);
     let file = write_file(&first);
     let dir = tempfile::tempdir().unwrap();
-    let no_retries = client_with(
-        &emu,
-        emu.user_credentials("admin").unwrap(),
-        RetryPolicy::no_retries(),
-    );
+    let no_retries = admin_without_retries(&emu);
     interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 3).await;
 
     // Same size and modification time, so the checkpoint still matches, but part 2 changed.
@@ -797,16 +736,7 @@ async fn stored_parts_whose_crc_differs_from_the_file_are_uploaded_again() {
         .unwrap();
 
     let counted = count_upload_parts(&emu, 50);
-    let uploader = Uploader::builder(admin(&emu))
-        .part_size(PART)
-        .checkpoint_dir(dir.path())
-        .build()
-        .unwrap();
-    let out = uploader
-        .upload_file(BUCKET, key, file.path())
-        .send()
-        .await
-        .unwrap();
+    let out = upload_with_checkpoint(admin(&emu), dir.path(), file.path(), key).await;
     assert_intact(&out, &second);
     assert_eq!(
         out.resume,
@@ -826,15 +756,7 @@ fn uploads_can_be_spawned_and_the_uploader_shared() {
     fn assert_send<T: Send>(_: &T) {}
     fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
     assert_send_sync_clone::<Uploader>();
-    let client = Client::builder()
-        .region("cn-hangzhou")
-        .endpoint("http://127.0.0.1:9")
-        .credentials(StaticCredentialsProvider::new(
-            Credentials::new("test-key-id", "test-secret").unwrap(),
-        ))
-        .build()
-        .unwrap();
-    let upload = Uploader::new(client)
+    let upload = Uploader::new(offline_client())
         .upload_file(BUCKET, "src/k", "/nonexistent")
         .send();
     assert_send(&upload);

@@ -2,6 +2,7 @@
 //! `mod support;` and uses what it needs).
 //!
 //! * [`credentials`]: waiting for a credentials cache's background refresh;
+//! * [`emulator`]: the local emulator with the demo configuration, and clients pointed at it;
 //! * [`oss`]: an HTTP/1.1 server on 127.0.0.1:0 that records requests and answers from a
 //!   handler, and OSS clients pointed at it;
 //! * [`sts`]: an STS on 127.0.0.1:0 that checks the RPC signature, and a generic router server;
@@ -9,6 +10,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod credentials;
+pub mod emulator;
 pub mod oss;
 pub mod sts;
 pub mod trace;

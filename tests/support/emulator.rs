@@ -1,0 +1,50 @@
+//! The local emulator (`alioss-emulator`) for integration tests: starting it with the demo
+//! configuration, and OSS and STS clients pointed at it.
+
+use std::time::Duration;
+
+use alioss::credentials::{Clock, Credentials, StaticCredentialsProvider};
+use alioss::oss::{Client, RetryPolicy};
+use alioss::sts::StsClient;
+use alioss_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+
+/// An emulator on 127.0.0.1:0 with the demo configuration.
+pub async fn start() -> EmulatorHandle {
+    Emulator::start(EmulatorConfig::demo()).await.unwrap()
+}
+
+/// Standard retries with short delays (5 ms base, 50 ms at most).
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy::standard()
+        .with_base_delay(Duration::from_millis(5))
+        .with_max_backoff(Duration::from_millis(50))
+}
+
+/// An OSS client of the emulator in cn-hangzhou with `creds` and `retry`.
+pub fn client_with(emu: &EmulatorHandle, creds: Credentials, retry: RetryPolicy) -> Client {
+    Client::builder()
+        .region("cn-hangzhou")
+        .endpoint(emu.endpoint())
+        .credentials(StaticCredentialsProvider::new(creds))
+        .retry_policy(retry)
+        .build()
+        .unwrap()
+}
+
+/// An OSS client of the emulator with the RAM user `admin`'s keys and fast retries.
+pub fn admin(emu: &EmulatorHandle) -> Client {
+    client_with(emu, emu.user_credentials("admin").unwrap(), fast_retries())
+}
+
+/// An STS client of the emulator with the RAM user `uploader`'s keys, on the emulator's clock.
+pub fn sts_client(emu: &EmulatorHandle) -> StsClient {
+    let server_clock = emu.clock().clone();
+    StsClient::builder()
+        .endpoint(emu.endpoint())
+        .credentials(StaticCredentialsProvider::new(
+            emu.user_credentials("uploader").unwrap(),
+        ))
+        .clock(Clock::from_fn(move || server_clock.now()))
+        .build()
+        .unwrap()
+}
