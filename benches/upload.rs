@@ -95,13 +95,13 @@ fn write_file(path: &Path, size: u64) {
 }
 
 struct Method {
-    name: &'static str,
+    name: String,
     speeds: Vec<f64>,
     peak_growth_kib: u64,
 }
 
 async fn run_method<F, Fut>(
-    name: &'static str,
+    name: impl Into<String>,
     rounds: u64,
     size: u64,
     admin: Option<&Client>,
@@ -112,6 +112,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<(), String>>,
 {
+    let name = name.into();
     let mut speeds = Vec::new();
     let resettable = reset_peak();
     let (hwm_before, rss_before) = memory_kib();
@@ -362,6 +363,75 @@ fn median_of(results: &[Method], name_start: &str) -> Option<f64> {
         .map(|m| median(m.speeds.clone()))
 }
 
+/// An uploader of `oss` with the default part size and `parallelism` parts in flight.
+fn uploader_for(oss: &Client, parallelism: usize) -> Uploader {
+    Uploader::builder(oss.clone())
+        .parallelism(parallelism)
+        .build()
+        .expect("uploader")
+}
+
+/// Uploads `path` `rounds` times into the sink server at `sink` with curl -T (when `curl`),
+/// alioss put_object and the alioss Uploader(3), under keys starting with `prefix`; `server`
+/// names the server in the table. The sink stores nothing, so no object is checked. Returns the
+/// measurements and the client used, for further measurements on its connections.
+async fn sink_methods(
+    sink: &str,
+    server: &str,
+    prefix: &str,
+    curl: bool,
+    path: &Path,
+    rounds: u64,
+    size: u64,
+) -> (Client, Vec<Method>) {
+    // The sink checks no signature.
+    let to_sink = client(
+        sink,
+        alioss::Credentials::new("test-key-id", "test-secret").expect("creds"),
+    );
+    let mut results = Vec::new();
+    if curl {
+        let url = format!("{sink}/{BUCKET}/{prefix}/curl");
+        results.push(
+            run_method(
+                format!("curl -T → {server}"),
+                rounds,
+                size,
+                None,
+                "",
+                || curl_put_url(&url, &[], path),
+            )
+            .await,
+        );
+    }
+    let put_key = format!("{prefix}/put");
+    results.push(
+        run_method(
+            format!("alioss put_object → {server}"),
+            rounds,
+            size,
+            None,
+            "",
+            || put_from_path(&to_sink, path, &put_key),
+        )
+        .await,
+    );
+    let up3 = uploader_for(&to_sink, 3);
+    let up3_key = format!("{prefix}/up3");
+    results.push(
+        run_method(
+            format!("alioss Uploader(3) → {server}"),
+            rounds,
+            size,
+            None,
+            "",
+            || upload_multipart(&up3, path, &up3_key),
+        )
+        .await,
+    );
+    (to_sink, results)
+}
+
 async fn bench() {
     let size = env_u64("UPLOAD_BENCH_MIB", 256) * 1024 * 1024;
     let rounds = env_u64("UPLOAD_BENCH_ROUNDS", 3).max(1);
@@ -382,13 +452,6 @@ async fn bench() {
     if !curl {
         println!("{CURL} is missing: skipping the curl comparisons");
     }
-    let uploader_for = |oss: &Client, parallelism: usize| {
-        Uploader::builder(oss.clone())
-            .parallelism(parallelism)
-            .build()
-            .expect("uploader")
-    };
-
     // 1. Memory first, while the heap is fresh: an emulator with a directory store keeps no
     //    object in memory, so the growth of the peak RSS is the client's (plus the emulator's
     //    streaming buffers).
@@ -514,43 +577,8 @@ async fn bench() {
     // 3. Where the time goes: the same uploads into a server that only discards the body, and
     //    the per-byte work the emulator's handler does (MD5 + CRC-64 of every body).
     let sink = start_sink(false).await;
-    let to_sink = client(
-        &sink,
-        alioss::Credentials::new("test-key-id", "test-secret").expect("creds"),
-    );
-    let mut baseline = Vec::new();
-    if curl {
-        let url = format!("{sink}/{BUCKET}/s/curl");
-        baseline.push(
-            run_method("curl -T → discard server", rounds, size, None, "", || {
-                curl_put_url(&url, &[], &path)
-            })
-            .await,
-        );
-    }
-    baseline.push(
-        run_method(
-            "alioss put_object → discard server",
-            rounds,
-            size,
-            None,
-            "",
-            || put_from_path(&to_sink, &path, "s/put"),
-        )
-        .await,
-    );
-    let up3 = uploader_for(&to_sink, 3);
-    baseline.push(
-        run_method(
-            "alioss Uploader(3) → discard server",
-            rounds,
-            size,
-            None,
-            "",
-            || upload_multipart(&up3, &path, "s/up3"),
-        )
-        .await,
-    );
+    let (to_sink, mut baseline) =
+        sink_methods(&sink, "discard server", "s", curl, &path, rounds, size).await;
     let data = std::fs::read(&path).expect("read file");
     let in_memory = bytes::Bytes::from(data.clone());
     baseline.push(
@@ -598,43 +626,16 @@ async fn bench() {
     );
 
     let hashing_sink = start_sink(true).await;
-    let to_hashing = client(
+    let (_, hashed) = sink_methods(
         &hashing_sink,
-        alioss::Credentials::new("test-key-id", "test-secret").expect("creds"),
-    );
-    let mut hashed = Vec::new();
-    if curl {
-        let url = format!("{hashing_sink}/{BUCKET}/h/curl");
-        hashed.push(
-            run_method("curl -T → MD5+CRC server", rounds, size, None, "", || {
-                curl_put_url(&url, &[], &path)
-            })
-            .await,
-        );
-    }
-    hashed.push(
-        run_method(
-            "alioss put_object → MD5+CRC server",
-            rounds,
-            size,
-            None,
-            "",
-            || put_from_path(&to_hashing, &path, "h/put"),
-        )
-        .await,
-    );
-    let up3 = uploader_for(&to_hashing, 3);
-    hashed.push(
-        run_method(
-            "alioss Uploader(3) → MD5+CRC server",
-            rounds,
-            size,
-            None,
-            "",
-            || upload_multipart(&up3, &path, "h/up3"),
-        )
-        .await,
-    );
+        "MD5+CRC server",
+        "h",
+        curl,
+        &path,
+        rounds,
+        size,
+    )
+    .await;
     print_table(
         "a server that only hashes the body (MD5 + CRC-64, as the emulator does)",
         &hashed,
