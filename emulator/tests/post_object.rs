@@ -124,79 +124,31 @@ async fn form_conditions_and_expiry_are_enforced() {
     let emu = start().await;
     let c = emu.root_credentials();
     let conds = r#"["starts-with","$key","src/"],["content-length-range",1,5],["eq","$x-oss-meta-tag","t1"]"#;
-    let (s, code, _) = error_code(
+    // A form for `key` under `conds`, valid for `valid_for` seconds, with x-oss-meta-tag `tag`.
+    let with_tag = async |key: &str, valid_for: i64, file: &[u8], tag: &str| {
         post_v4(
             &emu,
             &c,
-            "other/a",
+            key,
             conds,
-            600,
-            b"abc",
-            &[("x-oss-meta-tag", "t1")],
+            valid_for,
+            file,
+            &[("x-oss-meta-tag", tag)],
         )
-        .await,
-    )
-    .await;
+        .await
+    };
+    let (s, code, _) = error_code(with_tag("other/a", 600, b"abc", "t1").await).await;
     assert_eq!((s, code.as_str()), (403, "AccessDenied"));
-    let (s, code, _) = error_code(
-        post_v4(
-            &emu,
-            &c,
-            "src/a",
-            conds,
-            600,
-            b"too long",
-            &[("x-oss-meta-tag", "t1")],
-        )
-        .await,
-    )
-    .await;
+    let (s, code, _) = error_code(with_tag("src/a", 600, b"too long", "t1").await).await;
     assert_eq!((s, code.as_str()), (400, "EntityTooLarge"));
-    let (_, code, _) = error_code(
-        post_v4(
-            &emu,
-            &c,
-            "src/a",
-            conds,
-            600,
-            b"abc",
-            &[("x-oss-meta-tag", "t2")],
-        )
-        .await,
-    )
-    .await;
+    let (_, code, _) = error_code(with_tag("src/a", 600, b"abc", "t2").await).await;
     assert_eq!(code, "AccessDenied");
-    let (s, code, body) = error_code(
-        post_v4(
-            &emu,
-            &c,
-            "src/a",
-            conds,
-            -1,
-            b"abc",
-            &[("x-oss-meta-tag", "t1")],
-        )
-        .await,
-    )
-    .await;
+    let (s, code, body) = error_code(with_tag("src/a", -1, b"abc", "t1").await).await;
     assert_eq!((s, code.as_str()), (403, "AccessDenied"));
     assert!(xml_field(&body, "Message")
         .unwrap()
         .contains("Policy expired"));
-    assert_eq!(
-        post_v4(
-            &emu,
-            &c,
-            "src/a",
-            conds,
-            600,
-            b"abc",
-            &[("x-oss-meta-tag", "t1")]
-        )
-        .await
-        .status(),
-        204
-    );
+    assert_eq!(with_tag("src/a", 600, b"abc", "t1").await.status(), 204);
     let (_, code, _) = error_code(
         post_v4(
             &emu,

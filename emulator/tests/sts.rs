@@ -42,10 +42,9 @@ async fn assume_role_issues_sts_credentials_in_the_real_json_shape() {
 async fn get_with_everything_in_the_query_works_too() {
     let emu = start().await;
     let creds = uploader(&emu);
-    let params = sts_params(
+    let params = fresh_params(
+        &emu,
         &creds,
-        emu.clock().now(),
-        &nonce(),
         &[("RoleArn", demo::ROLE_ARN), ("RoleSessionName", "s1")],
     );
     let resp = sts_send(&emu, creds.access_key_secret(), "GET", params).await;
@@ -125,10 +124,9 @@ async fn user_without_assume_role_permission_is_refused() {
 async fn wrong_secret_is_signature_does_not_match_with_server_string_to_sign() {
     let emu = start().await;
     let creds = uploader(&emu);
-    let params = sts_params(
+    let params = fresh_params(
+        &emu,
         &creds,
-        emu.clock().now(),
-        &nonce(),
         &[("RoleArn", demo::ROLE_ARN), ("RoleSessionName", "s1")],
     );
     let resp = sts_send(&emu, "wrong-secret", "POST", params).await;
@@ -174,7 +172,7 @@ async fn stale_or_malformed_timestamps_are_refused() {
     let resp = sts_send(&emu, creds.access_key_secret(), "POST", p).await;
     expect_error(&emu, resp, 400, "InvalidTimeStamp.Expired").await;
 
-    let mut p = sts_params(&creds, emu.clock().now(), &nonce(), &extra);
+    let mut p = fresh_params(&emu, &creds, &extra);
     for (k, v) in p.iter_mut() {
         if k == "Timestamp" {
             *v = v.replace('T', " T");
@@ -301,12 +299,7 @@ async fn sts_credentials_calling_sts_need_their_token() {
 async fn missing_parameters_are_named() {
     let emu = start().await;
     let creds = uploader(&emu);
-    let p = sts_params(
-        &creds,
-        emu.clock().now(),
-        &nonce(),
-        &[("RoleSessionName", "s1")],
-    );
+    let p = fresh_params(&emu, &creds, &[("RoleSessionName", "s1")]);
     let resp = sts_send(&emu, creds.access_key_secret(), "POST", p).await;
     let v = expect_error(&emu, resp, 400, "MissingRoleArn").await;
     assert!(v["Message"].as_str().unwrap().contains("RoleArn"));

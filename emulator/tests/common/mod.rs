@@ -105,6 +105,19 @@ pub async fn send_raw(
     b.body(body).send().await.expect("request sent")
 }
 
+/// Sends `req` with the query and headers of its signed form `s`.
+async fn send_signed(emu: &EmulatorHandle, req: &OssReq, s: &SignableRequest) -> reqwest::Response {
+    send_raw(
+        emu.endpoint(),
+        &req.method,
+        req,
+        &s.query,
+        &s.headers,
+        req.body.clone(),
+    )
+    .await
+}
+
 /// Signs with V4 (header) at the emulator's clock and sends.
 pub async fn send_v4(emu: &EmulatorHandle, creds: &Credentials, req: OssReq) -> reqwest::Response {
     send_v4_region(emu, creds, demo::REGION, req).await
@@ -121,15 +134,7 @@ pub async fn send_v4_region(
         .unwrap()
         .sign_headers(&mut s, creds, emu.clock().now())
         .unwrap();
-    send_raw(
-        emu.endpoint(),
-        &req.method,
-        &req,
-        &s.query,
-        &s.headers,
-        req.body.clone(),
-    )
-    .await
+    send_signed(emu, &req, &s).await
 }
 
 /// Presigns with V4 and returns the URL plus the headers that must be sent.
@@ -152,15 +157,7 @@ pub async fn send_v1(emu: &EmulatorHandle, creds: &Credentials, req: OssReq) -> 
     V1Signer::new()
         .sign_headers(&mut s, creds, emu.clock().now())
         .unwrap();
-    send_raw(
-        emu.endpoint(),
-        &req.method,
-        &req,
-        &s.query,
-        &s.headers,
-        req.body.clone(),
-    )
-    .await
+    send_signed(emu, &req, &s).await
 }
 
 pub fn presign_v1(
@@ -225,6 +222,15 @@ pub fn sts_params(
         p.push(((*k).into(), (*v).into()));
     }
     p
+}
+
+/// AssumeRole parameters for `creds` at the emulator's clock with a fresh nonce, plus `extra`.
+pub fn fresh_params(
+    emu: &EmulatorHandle,
+    creds: &Credentials,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    sts_params(creds, emu.clock().now(), &nonce(), extra)
 }
 
 /// Signs and sends an RPC request (GET: everything in the query; POST: everything in the body).
@@ -294,7 +300,7 @@ pub async fn assume_role(
         all.retain(|(n, _)| n != k);
         all.push((k, v));
     }
-    let params = sts_params(caller, emu.clock().now(), &nonce(), &all);
+    let params = fresh_params(emu, caller, &all);
     let resp = sts_send(emu, caller.access_key_secret(), "POST", params).await;
     let status = resp.status().as_u16();
     let body: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
