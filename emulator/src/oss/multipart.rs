@@ -8,11 +8,13 @@ use alioss::oss::crc64;
 use hyper::Response;
 use md5::Digest as _;
 
-use super::object::{file_already_exists, forbid_overwrite, options_from_headers, receive_body};
+use super::object::{
+    file_already_exists, forbid_overwrite, options_from_headers, overwrite_condition, receive_body,
+};
 use super::{iso_millis, maybe_encode, xml_response, OssRequest};
 use crate::errors::{push_elem, OssError};
 use crate::server::{empty, Body, RequestInfo, State};
-use crate::store::{Blob, ObjectMeta, ObjectType, Part, Upload, WriteCondition, WriteConflict};
+use crate::store::{Blob, ObjectMeta, ObjectType, Part, Upload, WriteConflict};
 
 /// Smallest part size accepted for every part but the last.
 pub(crate) const MIN_PART_SIZE: u64 = 100 * 1024;
@@ -284,11 +286,7 @@ pub(crate) async fn complete(
             &req.bucket,
             req.key(),
             blob,
-            if forbid {
-                WriteCondition::ForbidOverwrite
-            } else {
-                WriteCondition::None
-            },
+            overwrite_condition(forbid),
             |_, blob| ObjectMeta {
                 size: blob.len(),
                 etag: etag.clone(),

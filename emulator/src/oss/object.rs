@@ -162,6 +162,15 @@ pub(crate) fn forbid_overwrite(req: &OssRequest) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
+/// The store's write condition for a request that does (`forbid`) or does not forbid overwrites.
+pub(crate) fn overwrite_condition(forbid: bool) -> WriteCondition {
+    if forbid {
+        WriteCondition::ForbidOverwrite
+    } else {
+        WriteCondition::None
+    }
+}
+
 pub(crate) fn file_already_exists() -> OssError {
     OssError::new(
         409,
@@ -250,11 +259,7 @@ pub(crate) async fn put_object(
     }
     let got = receive_body(state, req).await?;
     let md5_b64 = base64::engine::general_purpose::STANDARD.encode(got.md5);
-    let cond = if forbid {
-        WriteCondition::ForbidOverwrite
-    } else {
-        WriteCondition::None
-    };
+    let cond = overwrite_condition(forbid);
     let etag = etag_of(&got.md5);
     let obj = state
         .store

@@ -9,12 +9,12 @@ use bytes::Bytes;
 use hyper::Response;
 use md5::Digest as _;
 
-use super::object::{file_already_exists, upload_options};
+use super::object::{file_already_exists, overwrite_condition, upload_options};
 use super::{authorize, check_key, Op, OssRequest};
 use crate::errors::{push_elem, OssError};
 use crate::iam::Principal;
 use crate::server::{empty, full, Body, RequestInfo, State};
-use crate::store::{ObjectMeta, WriteCondition, WriteConflict};
+use crate::store::{ObjectMeta, WriteConflict};
 
 /// Largest form body accepted (the form is held in memory).
 const MAX_FORM_BYTES: usize = 1024 * 1024 * 1024;
@@ -127,6 +127,32 @@ fn policy_failed(detail: &str) -> OssError {
 }
 
 /// Checks the decoded policy document against the form and file size.
+/// The refusal of a form whose signature is not the one computed over `policy`; `ec` tells the
+/// V4 form (0002-00000703) from the V1 form (0002-00000704).
+fn form_signature_mismatch(ec: &str, policy: &str) -> OssError {
+    OssError::new(
+        403,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        ec,
+    )
+    .with("StringToSign", policy.to_owned())
+}
+
+/// Decodes the base64 `policy` field and checks the form against it (see [`check_policy`]).
+fn check_encoded_policy(
+    policy: &str,
+    field: &dyn Fn(&str) -> Option<String>,
+    bucket: &str,
+    file_len: u64,
+    now: time::OffsetDateTime,
+) -> Result<(), OssError> {
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(policy.trim())
+        .map_err(|_| bad_form("The policy is not base64."))?;
+    check_policy(&decoded, field, bucket, file_len, now)
+}
+
 fn check_policy(
     policy_json: &[u8],
     field: &dyn Fn(&str) -> Option<String>,
@@ -320,19 +346,10 @@ pub(crate) async fn post_object(
             &policy,
         );
         if expected != sig {
-            return Err(OssError::new(
-                403,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-                "0002-00000703",
-            )
-            .with("StringToSign", policy.clone()));
+            return Err(form_signature_mismatch("0002-00000703", &policy));
         }
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(policy.trim())
-            .map_err(|_| bad_form("The policy is not base64."))?;
-        check_policy(
-            &decoded,
+        check_encoded_policy(
+            &policy,
             &field,
             &req.bucket,
             file.value.len() as u64,
@@ -349,19 +366,10 @@ pub(crate) async fn post_object(
             .ok_or_else(|| OssError::invalid_access_key_id(&ak))?;
         super::auth::check_token(&owner, field("x-oss-security-token").as_deref(), &ak, info)?;
         if post_signer::v1_signature(owner.secret(&state.iam), &policy) != sig {
-            return Err(OssError::new(
-                403,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-                "0002-00000704",
-            )
-            .with("StringToSign", policy.clone()));
+            return Err(form_signature_mismatch("0002-00000704", &policy));
         }
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(policy.trim())
-            .map_err(|_| bad_form("The policy is not base64."))?;
-        check_policy(
-            &decoded,
+        check_encoded_policy(
+            &policy,
             &field,
             &req.bucket,
             file.value.len() as u64,
@@ -431,11 +439,7 @@ pub(crate) async fn post_object(
             &req.bucket,
             &key,
             blob,
-            if forbid {
-                WriteCondition::ForbidOverwrite
-            } else {
-                WriteCondition::None
-            },
+            overwrite_condition(forbid),
             |_, blob| ObjectMeta {
                 size: blob.len(),
                 etag: etag.clone(),
