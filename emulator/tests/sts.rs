@@ -80,6 +80,18 @@ async fn post_with_auth_in_query_and_action_params_in_body_works() {
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
 }
 
+/// AssumeRole as `caller` (no extra parameters), refused with `status` and `code`.
+async fn assume_role_refused(
+    emu: &alioss_emulator::EmulatorHandle,
+    caller: &alioss::Credentials,
+    role_arn: &str,
+    status: u16,
+    code: &str,
+) {
+    let (s, body) = assume_role(emu, caller, role_arn, &[]).await;
+    assert_eq!((s, body["Code"].as_str().unwrap()), (status, code));
+}
+
 async fn expect_error(
     emu: &alioss_emulator::EmulatorHandle,
     resp: reqwest::Response,
@@ -113,11 +125,7 @@ async fn user_without_assume_role_permission_is_refused() {
     let mut cfg = alioss_emulator::EmulatorConfig::demo();
     cfg.users[0].policies.clear();
     let emu = alioss_emulator::Emulator::start(cfg).await.unwrap();
-    let (status, body) = assume_role(&emu, &uploader(&emu), demo::ROLE_ARN, &[]).await;
-    assert_eq!(
-        (status, body["Code"].as_str().unwrap()),
-        (403, "NoPermission")
-    );
+    assume_role_refused(&emu, &uploader(&emu), demo::ROLE_ARN, 403, "NoPermission").await;
 }
 
 #[tokio::test]
@@ -138,11 +146,14 @@ async fn wrong_secret_is_signature_does_not_match_with_server_string_to_sign() {
 async fn unknown_access_key_is_not_found() {
     let emu = start().await;
     let fake = alioss::Credentials::new("no-such-key", "test-secret").unwrap();
-    let (status, body) = assume_role(&emu, &fake, demo::ROLE_ARN, &[]).await;
-    assert_eq!(
-        (status, body["Code"].as_str().unwrap()),
-        (404, "InvalidAccessKeyId.NotFound")
-    );
+    assume_role_refused(
+        &emu,
+        &fake,
+        demo::ROLE_ARN,
+        404,
+        "InvalidAccessKeyId.NotFound",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -271,16 +282,15 @@ async fn bad_session_names_role_arns_and_policies_are_refused() {
         .unwrap()
         .starts_with("InvalidParameter.Policy"));
 
-    let (s, body) = assume_role(&emu, &u, "not-an-arn", &[]).await;
-    assert_eq!(
-        (s, body["Code"].as_str().unwrap()),
-        (400, "InvalidParameter.RoleArn")
-    );
-    let (s, body) = assume_role(&emu, &u, "acs:ram::1234567890123456:role/nosuchrole", &[]).await;
-    assert_eq!(
-        (s, body["Code"].as_str().unwrap()),
-        (404, "EntityNotExist.Role")
-    );
+    assume_role_refused(&emu, &u, "not-an-arn", 400, "InvalidParameter.RoleArn").await;
+    assume_role_refused(
+        &emu,
+        &u,
+        "acs:ram::1234567890123456:role/nosuchrole",
+        404,
+        "EntityNotExist.Role",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -288,11 +298,7 @@ async fn sts_credentials_calling_sts_need_their_token() {
     let emu = start().await;
     let s = session(&emu, demo::ROLE_ARN, None).await;
     let no_token = alioss::Credentials::new(s.access_key_id(), s.access_key_secret()).unwrap();
-    let (status, body) = assume_role(&emu, &no_token, demo::ROLE_ARN, &[]).await;
-    assert_eq!(
-        (status, body["Code"].as_str().unwrap()),
-        (400, "MissingSecurityToken")
-    );
+    assume_role_refused(&emu, &no_token, demo::ROLE_ARN, 400, "MissingSecurityToken").await;
 }
 
 #[tokio::test]
@@ -430,11 +436,7 @@ async fn the_role_trust_list_is_enforced() {
     let mut cfg = alioss_emulator::EmulatorConfig::demo();
     cfg.roles[0].trusted_users = vec![demo::ADMIN_NAME.to_string()];
     let emu = alioss_emulator::Emulator::start(cfg).await.unwrap();
-    let (status, body) = assume_role(&emu, &uploader(&emu), demo::ROLE_ARN, &[]).await;
-    assert_eq!(
-        (status, body["Code"].as_str().unwrap()),
-        (403, "NoPermission")
-    );
+    assume_role_refused(&emu, &uploader(&emu), demo::ROLE_ARN, 403, "NoPermission").await;
     let (status, _) = assume_role(&emu, &admin(&emu), demo::ROLE_ARN, &[]).await;
     assert_eq!(status, 200);
 }
@@ -450,24 +452,26 @@ async fn sts_credentials_with_a_wrong_or_expired_token_are_refused_by_sts() {
         .security_token(other.security_token().unwrap())
         .build()
         .unwrap();
-    let (status, body) = assume_role(&emu, &mixed, demo::ROLE_ARN, &[]).await;
-    assert_eq!(
-        (status, body["Code"].as_str().unwrap()),
-        (400, "InvalidSecurityToken.MismatchWithAccessKey")
-    );
+    assume_role_refused(
+        &emu,
+        &mixed,
+        demo::ROLE_ARN,
+        400,
+        "InvalidSecurityToken.MismatchWithAccessKey",
+    )
+    .await;
     emu.clock().advance(std::time::Duration::from_secs(901));
-    let (status, body) = assume_role(&emu, &s, demo::ROLE_ARN, &[]).await;
-    assert_eq!(
-        (status, body["Code"].as_str().unwrap()),
-        (400, "InvalidSecurityToken.Expired")
-    );
+    assume_role_refused(
+        &emu,
+        &s,
+        demo::ROLE_ARN,
+        400,
+        "InvalidSecurityToken.Expired",
+    )
+    .await;
     // Valid, unexpired STS credentials still may not chain into a role.
     let fresh = session(&emu, demo::ROLE_ARN, None).await;
-    let (status, body) = assume_role(&emu, &fresh, demo::ROLE_ARN, &[]).await;
-    assert_eq!(
-        (status, body["Code"].as_str().unwrap()),
-        (403, "NoPermission")
-    );
+    assume_role_refused(&emu, &fresh, demo::ROLE_ARN, 403, "NoPermission").await;
 }
 
 #[tokio::test]
