@@ -16,9 +16,7 @@ use futures_util::TryStreamExt;
 
 mod support;
 
-use support::emulator::{admin, client_with, fast_retries, start, sts_client};
-
-const BUCKET: &str = "examplebucket";
+use support::emulator::{admin, client_with, fast_retries, get_bytes, start, sts_client, BUCKET};
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
@@ -784,18 +782,6 @@ async fn post_form(
         .send()
         .await
         .unwrap()
-}
-
-/// The object's bytes, read with `oss`.
-async fn get_bytes(oss: &Client, key: &str) -> Vec<u8> {
-    oss.get_object(BUCKET, key)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec()
 }
 
 fn multipart_form(fields: &[(String, String)], file: &[u8]) -> (String, Vec<u8>) {

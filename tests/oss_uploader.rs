@@ -21,9 +21,8 @@ use futures_util::TryStreamExt;
 
 mod support;
 
-use support::emulator::{admin, client_with, fast_retries, start, sts_client};
+use support::emulator::{admin, client_with, fast_retries, get_bytes, start, sts_client, BUCKET};
 
-const BUCKET: &str = "examplebucket";
 const KIB: usize = 1024;
 /// The smallest part size OSS allows, so small files still make many parts.
 const PART: u64 = 100 * 1024;
@@ -81,15 +80,7 @@ fn write_file(data: &[u8]) -> tempfile::NamedTempFile {
 }
 
 async fn object_bytes(emu: &EmulatorHandle, key: &str) -> Vec<u8> {
-    admin(emu)
-        .get_object(BUCKET, key)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec()
+    get_bytes(&admin(emu), key).await
 }
 
 /// The unfinished multipart uploads of `key`, as the admin sees them.

@@ -8,6 +8,9 @@ use alioss::oss::{Client, RetryPolicy};
 use alioss::sts::StsClient;
 use alioss_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 
+/// The demo configuration's bucket.
+pub const BUCKET: &str = "examplebucket";
+
 /// An emulator on 127.0.0.1:0 with the demo configuration.
 pub async fn start() -> EmulatorHandle {
     Emulator::start(EmulatorConfig::demo()).await.unwrap()
@@ -47,4 +50,16 @@ pub fn sts_client(emu: &EmulatorHandle) -> StsClient {
         .clock(Clock::from_fn(move || server_clock.now()))
         .build()
         .unwrap()
+}
+
+/// The bytes of object `key` in [`BUCKET`], read with `oss`.
+pub async fn get_bytes(oss: &Client, key: &str) -> Vec<u8> {
+    oss.get_object(BUCKET, key)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
 }
