@@ -12,7 +12,7 @@ use md5::Digest as _;
 use super::object::{file_already_exists, overwrite_condition, upload_options};
 use super::{authorize, check_key, Op, OssRequest};
 use crate::errors::{push_elem, OssError};
-use crate::iam::Principal;
+use crate::iam::{KeyOwner, Principal};
 use crate::server::{empty, full, Body, RequestInfo, State};
 use crate::store::{ObjectMeta, WriteConflict};
 
@@ -127,6 +127,25 @@ fn policy_failed(detail: &str) -> OssError {
 }
 
 /// Checks the decoded policy document against the form and file size.
+/// The policy field of a signed form and the owner of its access key `ak`, whose security token
+/// (if any) the form must carry.
+fn signed_form_owner(
+    state: &State,
+    field: &dyn Fn(&str) -> Option<String>,
+    ak: &str,
+    info: &RequestInfo,
+) -> Result<(String, KeyOwner), OssError> {
+    let Some(policy) = field("policy") else {
+        return Err(bad_form("A signed form needs a policy field."));
+    };
+    let owner = state
+        .iam
+        .lookup_key(ak)
+        .ok_or_else(|| OssError::invalid_access_key_id(ak))?;
+    super::auth::check_token(&owner, field("x-oss-security-token").as_deref(), ak, info)?;
+    Ok((policy, owner))
+}
+
 /// The refusal of a form whose signature is not the one computed over `policy`; `ec` tells the
 /// V4 form (0002-00000703) from the V1 form (0002-00000704).
 fn form_signature_mismatch(ec: &str, policy: &str) -> OssError {
@@ -318,14 +337,7 @@ pub(crate) async fn post_object(
             .with("Bucket", req.bucket.clone())
             .with("Endpoint", format!("oss-{region}.aliyuncs.com")));
         }
-        let Some(policy) = field("policy") else {
-            return Err(bad_form("A signed form needs a policy field."));
-        };
-        let owner = state
-            .iam
-            .lookup_key(&ak)
-            .ok_or_else(|| OssError::invalid_access_key_id(&ak))?;
-        super::auth::check_token(&owner, field("x-oss-security-token").as_deref(), &ak, info)?;
+        let (policy, owner) = signed_form_owner(state, &field, &ak, info)?;
         if let Some(t) =
             field("x-oss-date").and_then(|d| alioss::oss::signer::parse_iso8601_basic(&d))
         {
@@ -357,14 +369,7 @@ pub(crate) async fn post_object(
         )?;
         Some(owner.principal())
     } else if let (Some(ak), Some(sig)) = (field("ossaccesskeyid"), field("signature")) {
-        let Some(policy) = field("policy") else {
-            return Err(bad_form("A signed form needs a policy field."));
-        };
-        let owner = state
-            .iam
-            .lookup_key(&ak)
-            .ok_or_else(|| OssError::invalid_access_key_id(&ak))?;
-        super::auth::check_token(&owner, field("x-oss-security-token").as_deref(), &ak, info)?;
+        let (policy, owner) = signed_form_owner(state, &field, &ak, info)?;
         if post_signer::v1_signature(owner.secret(&state.iam), &policy) != sig {
             return Err(form_signature_mismatch("0002-00000704", &policy));
         }
