@@ -73,7 +73,7 @@ fn random_string(len: usize, alphabet: &[u8]) -> String {
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 fn duration_label(secs: u64) -> String {
-    if secs % 3600 == 0 {
+    if secs.is_multiple_of(3600) {
         format!("{}hr", secs / 3600)
     } else {
         format!("{}min", secs / 60)

@@ -1108,7 +1108,9 @@ mod tests {
         assert_eq!(grown, 2 * DEFAULT_PART_SIZE);
         let huge = 40 * 1024 * 1024 * MIB; // 40 TiB
         let p = effective_part_size(DEFAULT_PART_SIZE, huge).unwrap();
-        assert!(huge.div_ceil(p) <= 10_000 && p <= MAX_PART_SIZE && p % DEFAULT_PART_SIZE == 0);
+        assert!(
+            huge.div_ceil(p) <= 10_000 && p <= MAX_PART_SIZE && p.is_multiple_of(DEFAULT_PART_SIZE)
+        );
         let too_big = 10_000 * MAX_PART_SIZE + 1;
         let e = effective_part_size(DEFAULT_PART_SIZE, too_big).unwrap_err();
         assert_eq!(e.as_invalid_input().unwrap().field(), "body");
