@@ -175,6 +175,26 @@ fn oss_v4_vectors_every_stage() {
     }
 }
 
+#[test]
+fn oss_v4_uri_vectors() {
+    let data = load("oss_v4.json");
+    let groups = data["uri_vectors"].as_array().unwrap();
+    let mut checked = 0;
+    for group in groups {
+        for c in group["cases"].as_array().unwrap() {
+            let got = v4::ossvector_resource_path(
+                s(&c["region"]),
+                "123",
+                c["bucket"].as_str(),
+                c["key"].as_str(),
+            );
+            assert_eq!(got, s(&c["expected"]), "{c}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4);
+}
+
 fn signer_additional(input: &Value) -> Vec<String> {
     input["additional_headers_config"]
         .as_array()

@@ -90,6 +90,24 @@ fn write_canonical_uri(out: &mut String, bucket: Option<&str>, key: Option<&str>
     }
 }
 
+/// The resource path the OSS Vectors product signs in place of `/bucket/key` (before
+/// percent-encoding): `/acs:ossvector:<region>:<account>:<bucket>/<key>`; without a bucket the
+/// account is left out (`/acs:ossvector:<region>::/`).
+pub fn ossvector_resource_path(
+    region: &str,
+    account_id: &str,
+    bucket: Option<&str>,
+    key: Option<&str>,
+) -> String {
+    match bucket {
+        None => format!("/acs:ossvector:{region}::/"),
+        Some(b) => format!(
+            "/acs:ossvector:{region}:{account_id}:{b}/{}",
+            key.unwrap_or_default()
+        ),
+    }
+}
+
 /// The canonical query: every parameter, RFC 3986 encoded, sorted by encoded name (then value),
 /// `name=value` or the bare name for an empty value, joined by `&`.
 pub fn canonical_query(query: &[(String, String)]) -> String {
