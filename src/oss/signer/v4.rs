@@ -73,20 +73,18 @@ pub fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> String {
     out
 }
 
-fn write_canonical_uri(out: &mut String, bucket: Option<&str>, key: Option<&str>) {
-    out.push('/');
+fn write_canonical_uri<S: Sink>(out: &mut S, bucket: Option<&str>, key: Option<&str>) {
+    out.put("/");
     if let Some(b) = bucket {
-        out.extend(percent_encoding::utf8_percent_encode(
-            b,
-            super::PATH_ENCODE_SET,
-        ));
-        out.push('/');
+        for piece in percent_encoding::utf8_percent_encode(b, super::PATH_ENCODE_SET) {
+            out.put(piece);
+        }
+        out.put("/");
     }
     if let Some(k) = key {
-        out.extend(percent_encoding::utf8_percent_encode(
-            k,
-            super::PATH_ENCODE_SET,
-        ));
+        for piece in percent_encoding::utf8_percent_encode(k, super::PATH_ENCODE_SET) {
+            out.put(piece);
+        }
     }
 }
 
@@ -227,18 +225,7 @@ fn write_canonical_request<S: Sink>(out: &mut S, req: &SignableRequest, addition
         out.put(&req.method);
     }
     out.put("\n");
-    out.put("/");
-    if let Some(b) = req.bucket.as_deref() {
-        for piece in percent_encoding::utf8_percent_encode(b, super::PATH_ENCODE_SET) {
-            out.put(piece);
-        }
-        out.put("/");
-    }
-    if let Some(k) = req.key.as_deref() {
-        for piece in percent_encoding::utf8_percent_encode(k, super::PATH_ENCODE_SET) {
-            out.put(piece);
-        }
-    }
+    write_canonical_uri(out, req.bucket.as_deref(), req.key.as_deref());
     out.put("\n");
     if !req.query.is_empty() {
         out.put(&canonical_query(&req.query));
