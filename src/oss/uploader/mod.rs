@@ -80,12 +80,16 @@ type ProgressFn = dyn Fn(&UploadProgress) + Send + Sync;
 /// size, modification time and part size), resumes:
 ///
 /// 1. ListParts tells which parts landed; each is accepted only if its size matches and its
-///    CRC-64 (when listed) equals that of the local file range; the others are uploaded again.
+///    bytes are proven equal to the local file range: by the listed CRC-64, or — when the
+///    listing has none — by the checkpoint's record of the same ETag and a CRC-64 equal to the
+///    range re-read now. The others are uploaded again.
 /// 2. If ListParts is **refused** (`AccessDenied`: temporary credentials allowing only
-///    `oss:PutObject`, as in the partner scenario, do not grant `oss:ListParts`), the part
-///    numbers the checkpoint records as completed are trusted, the missing ones uploaded, and
-///    the upload is completed with `x-oss-complete-all`; the object's CRC-64 is then checked
-///    against the whole local file. [`UploadOutput::resume`] says which way was taken.
+///    `oss:PutObject`, as in the partner scenario, do not grant `oss:ListParts`), every part
+///    the checkpoint records is re-read from the file and kept only if its CRC-64 is still the
+///    recorded one (a file changed in place with its size and modification time kept, as
+///    `rsync -t` or `cp -p` do, is caught here); the others are uploaded again. The upload is
+///    completed with the explicit list of ETags, so the server refuses to commit a part that
+///    is not the one uploaded. [`UploadOutput::resume`] says which way was taken.
 /// 3. If the upload no longer exists (`NoSuchUpload`: aborted or expired), it starts over.
 ///
 /// A checkpoint that is unreadable, tampered with (its checksum does not match) or describes
@@ -95,9 +99,18 @@ type ProgressFn = dyn Fn(&UploadProgress) + Send + Sync;
 /// upload goes on. Two uploads of the same file to the same object must not run at the same
 /// time with the same checkpoint directory.
 ///
+/// # Nothing unverified is committed
+/// CompleteMultipartUpload is sent only when every planned part is stored with the CRC-64 of
+/// the local bytes it came from (computed while sending, or by re-reading the file on a
+/// resume), and a file still has the size and modification time it had when the upload
+/// started; otherwise the call fails before committing anything (the upload stays
+/// resumable). The object's CRC-64 answered by the server is then compared with the one
+/// combined from those parts.
+///
 /// The checkpoint holds: a magic string and format version, the file's absolute path, size and
-/// modification time, the part size, bucket, key, upload id, the completed part numbers (as
-/// ranges, `1-4,7`) and a SHA-256 of that content. It holds no credentials.
+/// modification time, the part size, bucket, key, upload id, each completed part's number,
+/// size, ETag and CRC-64 of its local bytes, and a SHA-256 of that content. It holds no
+/// credentials. (A checkpoint of format version 1, without part CRCs, is ignored.)
 #[derive(Clone)]
 pub struct Uploader {
     client: Client,
@@ -260,8 +273,9 @@ pub enum ResumeStatus {
         /// Parts of the earlier run that were kept.
         parts_reused: u32,
         /// `true` when ListParts confirmed every kept part (size and CRC-64); `false` when
-        /// ListParts was refused (`AccessDenied`) and the checkpoint's record was trusted instead (the
-        /// object's CRC-64 is then checked against the whole file).
+        /// ListParts was refused (`AccessDenied`) and the checkpoint's record was used instead:
+        /// each recorded part was re-read from the file and kept only if its CRC-64 still
+        /// matched, and the completion named every part by its ETag.
         verified_by_list_parts: bool,
     },
     /// A checkpoint was found but not used: a new upload was started.

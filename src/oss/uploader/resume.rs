@@ -1,23 +1,23 @@
 //! Resuming: what a checkpoint vouches for and how much of its upload can be kept.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use futures_util::stream::TryStreamExt;
 
 use crate::error::Result;
 use crate::oss::ops::multipart::PartInfo;
 
-use super::checkpoint::{self, Loaded};
+use super::checkpoint::{self, Loaded, RecordedPart};
 use super::plan::PartSpec;
 use super::run::{is_no_such_upload, Job};
 use super::{ResumeStatus, StartOverReason};
 
-/// A part known to be stored: its ETag (unknown when only the checkpoint vouches for it) and
-/// its CRC-64 as computed locally or by the server.
+/// A part known to be stored: its ETag and the CRC-64 of the local bytes it holds (computed
+/// while they were sent, or by re-reading the source on a resume).
 #[derive(Debug, Clone)]
 pub(super) struct DonePart {
-    pub(super) etag: Option<String>,
-    pub(super) crc64: Option<u64>,
+    pub(super) etag: String,
+    pub(super) crc64: u64,
     pub(super) size: u64,
 }
 
@@ -26,7 +26,6 @@ pub(super) struct DonePart {
 pub(super) struct Resume {
     pub(super) upload_id: String,
     pub(super) done: BTreeMap<u32, DonePart>,
-    pub(super) verified_by_list_parts: bool,
 }
 
 impl Job<'_> {
@@ -67,9 +66,14 @@ impl Job<'_> {
             .try_collect()
             .await;
         let by_number: BTreeMap<u32, PartSpec> = self.plan.iter().map(|p| (p.number, *p)).collect();
+        let recorded: BTreeMap<u32, &RecordedPart> =
+            data.parts.iter().map(|p| (p.number, p)).collect();
         let mut done = BTreeMap::new();
         let verified = match listed {
             Ok(parts) => {
+                // A listed part is kept when its size matches the plan and its bytes are
+                // proven equal to the local range: by the listed CRC-64 or, when the listing
+                // has none, by the checkpoint's record of the same ETag.
                 for p in parts {
                     let Some(spec) = by_number.get(&p.part_number) else {
                         continue;
@@ -78,18 +82,24 @@ impl Job<'_> {
                         continue;
                     }
                     let local = self.source.range_crc(spec.offset, spec.len).await?;
-                    if p.crc64.is_some_and(|c| c != local) {
+                    let proven = match p.crc64 {
+                        Some(c) => c == local,
+                        None => recorded
+                            .get(&p.part_number)
+                            .is_some_and(|r| r.crc64 == local && same_etag(&r.etag, &p.etag)),
+                    };
+                    if !proven {
                         tracing::info!(
                             part = p.part_number,
-                            "a stored part differs; re-uploading it"
+                            "a stored part differs from the file; re-uploading it"
                         );
                         continue;
                     }
                     done.insert(
                         p.part_number,
                         DonePart {
-                            etag: Some(p.etag),
-                            crc64: Some(local),
+                            etag: p.etag,
+                            crc64: local,
                             size: spec.len,
                         },
                     );
@@ -105,21 +115,34 @@ impl Job<'_> {
                 ))
             }
             Err(e) if e.code() == Some("AccessDenied") => {
+                // Without ListParts the checkpoint is all there is: each part it records is
+                // re-read from the file and kept only if its CRC-64 is still the recorded one;
+                // the completion then names every part by its ETag, so the server refuses to
+                // commit a part that is not the one uploaded.
                 tracing::warn!(
                     error = %e,
-                    "ListParts was refused; trusting the parts the checkpoint records"
+                    "ListParts was refused; checking the checkpoint's parts against the file"
                 );
-                let numbers = checkpoint::parse_ranges(&data.completed_parts).unwrap_or_default();
-                for n in numbers {
-                    let Some(spec) = by_number.get(&n) else {
+                for r in &data.parts {
+                    let Some(spec) = by_number.get(&r.number) else {
                         continue;
                     };
+                    if r.size != spec.len {
+                        continue;
+                    }
                     let local = self.source.range_crc(spec.offset, spec.len).await?;
+                    if local != r.crc64 {
+                        tracing::info!(
+                            part = r.number,
+                            "the file changed since the part was uploaded; re-uploading it"
+                        );
+                        continue;
+                    }
                     done.insert(
-                        n,
+                        r.number,
                         DonePart {
-                            etag: None,
-                            crc64: Some(local),
+                            etag: r.etag.clone(),
+                            crc64: local,
                             size: spec.len,
                         },
                     );
@@ -136,7 +159,6 @@ impl Job<'_> {
             Some(Resume {
                 upload_id: data.upload_id,
                 done,
-                verified_by_list_parts: verified,
             }),
             status,
         ))
@@ -146,9 +168,23 @@ impl Job<'_> {
         let Some((path, identity)) = &self.checkpoint else {
             return;
         };
-        let numbers: BTreeSet<u32> = done.keys().copied().collect();
-        if let Err(e) = checkpoint::save(path, &identity.checkpoint(upload_id, &numbers)).await {
+        let parts = done
+            .iter()
+            .map(|(n, p)| RecordedPart {
+                number: *n,
+                size: p.size,
+                crc64: p.crc64,
+                etag: p.etag.clone(),
+            })
+            .collect();
+        if let Err(e) = checkpoint::save(path, &identity.checkpoint(upload_id, parts)).await {
             tracing::warn!(error = %e, "could not write the upload checkpoint");
         }
     }
+}
+
+/// ETags compared as OSS does: without quotes, case-insensitively.
+fn same_etag(a: &str, b: &str) -> bool {
+    a.trim_matches('"')
+        .eq_ignore_ascii_case(b.trim_matches('"'))
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 use futures_util::stream::{self, StreamExt};
 use tracing::Instrument as _;
@@ -85,6 +86,8 @@ pub(super) struct Job<'a> {
     pub(super) part_size: u64,
     pub(super) plan: Vec<PartSpec>,
     pub(super) checkpoint: Option<(PathBuf, UploadIdentity)>,
+    /// A file source's path and modification time when the upload started.
+    pub(super) file_stamp: Option<(PathBuf, Option<SystemTime>)>,
 }
 
 impl UploadRequest {
@@ -140,6 +143,7 @@ impl UploadRequest {
             part_size,
             plan: plan_parts(size, part_size),
             checkpoint,
+            file_stamp: file.map(|(p, mtime)| (p.clone(), mtime)),
         };
         job.run().instrument(span).await
     }
@@ -226,13 +230,13 @@ impl Job<'_> {
     }
 
     async fn upload(&self, resume: Option<Resume>, status: ResumeStatus) -> Result<UploadOutput> {
-        let (upload_id, mut done, complete_all) = match resume {
-            Some(r) => (r.upload_id, r.done, !r.verified_by_list_parts),
+        let (upload_id, mut done) = match resume {
+            Some(r) => (r.upload_id, r.done),
             None => {
                 let mut req = self.client.initiate_multipart_upload(self.bucket, self.key);
                 req = apply_object_options!(req, self.opts);
                 let id = req.send().await?.upload_id;
-                (id, BTreeMap::new(), false)
+                (id, BTreeMap::new())
             }
         };
         self.save_checkpoint(&upload_id, &done).await;
@@ -280,22 +284,20 @@ impl Job<'_> {
             }
             return Err(e);
         }
-        let expected_crc = done.values().try_fold(0u64, |acc, p| {
-            p.crc64.map(|c| crc64::combine(acc, c, p.size))
-        });
-        let mut req = self
+        // Nothing is committed that was not verified against the source: every planned part
+        // is there, each with the CRC-64 of the local bytes it was sent from (or re-read from
+        // on a resume), and the file is still the one the upload started from.
+        let expected_crc = self.verify_before_commit(&done).await?;
+        let req = self
             .client
-            .complete_multipart_upload(self.bucket, self.key, &upload_id);
-        if complete_all || done.values().any(|p| p.etag.is_none()) {
-            req = req.complete_all();
-        } else {
-            req = req.parts(done.iter().map(|(n, p)| CompletedPart {
+            .complete_multipart_upload(self.bucket, self.key, &upload_id)
+            .parts(done.iter().map(|(n, p)| CompletedPart {
                 part_number: *n,
-                etag: p.etag.clone().unwrap_or_default(),
-                crc64: p.crc64,
+                etag: p.etag.clone(),
+                crc64: Some(p.crc64),
                 size: Some(p.size),
             }));
-        }
+        let mut req = req;
         if let Some(f) = self.opts.forbid_overwrite {
             req = req.forbid_overwrite(f);
         }
@@ -309,11 +311,11 @@ impl Job<'_> {
             }
         };
         if self.client.crc_check() {
-            if let (Some(client), Some(server)) = (expected_crc, out.crc64) {
-                if client != server {
+            if let Some(server) = out.crc64 {
+                if expected_crc != server {
                     return Err(Error::Integrity {
                         algorithm: "crc64ecma",
-                        client: crc64::format(client),
+                        client: crc64::format(expected_crc),
                         server: crc64::format(server),
                     });
                 }
@@ -326,7 +328,7 @@ impl Job<'_> {
         }
         Ok(UploadOutput {
             etag: out.etag,
-            crc64: out.crc64.or(expected_crc),
+            crc64: out.crc64.or(Some(expected_crc)),
             version_id: out.version_id,
             request_id: out.request_id,
             size: self.size,
@@ -348,13 +350,48 @@ impl Job<'_> {
             req = req.traffic_limit(t);
         }
         let out = req.send().await?;
+        let crc64 = out.crc64.ok_or_else(|| {
+            Error::Response(format!(
+                "the CRC-64 of part {} is unknown: it cannot be verified",
+                spec.number
+            ))
+        })?;
         Ok((
             spec.number,
             DonePart {
-                etag: Some(out.etag),
-                crc64: out.crc64,
+                etag: out.etag,
+                crc64,
                 size: spec.len,
             },
         ))
+    }
+
+    /// Checks, before CompleteMultipartUpload, that `done` covers the plan exactly with parts
+    /// of the planned sizes, and that a file still has the size and modification time it had
+    /// when the upload started. Returns the CRC-64 the object must have: that of the source
+    /// bytes as read.
+    async fn verify_before_commit(&self, done: &BTreeMap<u32, DonePart>) -> Result<u64> {
+        let covers = done.len() == self.plan.len()
+            && self
+                .plan
+                .iter()
+                .all(|spec| done.get(&spec.number).is_some_and(|p| p.size == spec.len));
+        if !covers {
+            return Err(Error::Response(
+                "the uploaded parts do not cover the source exactly; nothing was committed".into(),
+            ));
+        }
+        if let Some((path, stamp)) = &self.file_stamp {
+            let meta = tokio::fs::metadata(path).await?;
+            if meta.len() != self.size || meta.modified().ok() != *stamp {
+                return Err(Error::Io(std::io::Error::other(
+                    "the file changed during the upload (size or modification time); \
+                     nothing was committed and the upload can be resumed",
+                )));
+            }
+        }
+        Ok(done
+            .values()
+            .fold(0u64, |acc, p| crc64::combine(acc, p.crc64, p.size)))
     }
 }
