@@ -309,7 +309,14 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether uploads are checked end to end with CRC-64 (default: on).
+    /// Whether uploads and downloads are checked end to end with CRC-64 (default: on).
+    ///
+    /// The check uses the `x-oss-hash-crc64ecma` response header. When a response has **no**
+    /// such header (an S3-compatible server, an object stored before OSS kept CRCs), nothing
+    /// is compared and the operation succeeds. A header that is **present but malformed**
+    /// (empty, signed, text, more than a `u64`) fails the operation with
+    /// [`Error::Response`](crate::Error::Response): a broken checksum never turns the check
+    /// off. With the check off the header is not looked at.
     pub fn crc_check(mut self, on: bool) -> Self {
         self.crc_check = on;
         self

@@ -22,7 +22,7 @@
 mod body;
 mod client;
 pub mod crc64;
-mod endpoint;
+pub(crate) mod endpoint;
 mod error_response;
 mod ops;
 mod post_object;

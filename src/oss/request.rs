@@ -96,9 +96,10 @@ impl Sent {
         self.header("x-oss-request-id")
     }
 
+    /// The response's CRC-64. A malformed value is `None` here: with CRC checking on,
+    /// [`checked_crc64`] already refused it when the response arrived.
     pub(crate) fn crc64(&self) -> Option<u64> {
-        self.header("x-oss-hash-crc64ecma")
-            .and_then(|v| crc64::parse(&v))
+        self.header(CRC64_HEADER).and_then(|v| crc64::parse(&v))
     }
 
     pub(crate) async fn bytes(self) -> Result<Bytes> {
@@ -109,6 +110,29 @@ impl Sent {
         let b = self.bytes().await?;
         String::from_utf8(b.to_vec())
             .map_err(|_| Error::Response("the response body is not UTF-8".into()))
+    }
+}
+
+/// The header OSS puts the object's (or part's) CRC-64 in.
+pub(crate) const CRC64_HEADER: &str = "x-oss-hash-crc64ecma";
+
+/// The CRC-64 in `headers`: `None` when absent, an error when present but not a decimal `u64`
+/// (empty, negative, too large, text or not even ASCII) — a malformed checksum never switches
+/// the integrity check off.
+pub(crate) fn checked_crc64(headers: &HeaderMap) -> Result<Option<u64>> {
+    let Some(value) = headers.get(CRC64_HEADER) else {
+        return Ok(None);
+    };
+    match value.to_str().ok().and_then(crc64::parse) {
+        Some(v) => Ok(Some(v)),
+        None => {
+            let shown = String::from_utf8_lossy(value.as_bytes());
+            let shown: String = shown.chars().take(40).collect();
+            Err(Error::Response(format!(
+                "malformed {CRC64_HEADER} header {shown:?}: not a decimal unsigned 64-bit \
+                 CRC; the response cannot be verified"
+            )))
+        }
     }
 }
 
@@ -281,7 +305,8 @@ impl Client {
                 ExpectedCrc::AppendedTo(prev) => body_crc.map(|b| crc64::combine(prev, b, len)),
                 ExpectedCrc::Known(v) => Some(v),
             };
-            if let (Some(client), Some(server)) = (expected, sent.crc64()) {
+            let server = checked_crc64(sent.headers())?;
+            if let (Some(client), Some(server)) = (expected, server) {
                 if client != server {
                     return Err(Error::Integrity {
                         algorithm: "crc64ecma",

@@ -264,11 +264,7 @@ fn resolve_endpoint(
             if e.is_empty() {
                 return Err(Error::invalid("endpoint", "must not be empty"));
             }
-            if e.contains("://") {
-                e.to_owned()
-            } else {
-                format!("https://{e}")
-            }
+            crate::oss::endpoint::with_default_scheme(e)?
         }
         (None, Some(r)) => {
             if r.is_empty()
@@ -388,6 +384,35 @@ fn parse_assume_role(body: &[u8], provider: &'static str) -> Result<AssumeRoleOu
     })
 }
 
+/// Refuses credentials whose `Expiration` is not in the future, by the server's clock (its
+/// `Date` header) or by the client's: handing them out would only move the failure to their
+/// first use.
+fn refuse_expired(
+    out: AssumeRoleOutput,
+    server_time: Option<time::OffsetDateTime>,
+    client_time: time::OffsetDateTime,
+) -> Result<AssumeRoleOutput, Error> {
+    let Some(expiration) = out.credentials.expiration() else {
+        return Ok(out);
+    };
+    let by_server = server_time.is_some_and(|t| expiration <= t);
+    if by_server || expiration <= client_time {
+        let server = server_time.map_or_else(|| "not sent".to_owned(), signer::format_timestamp);
+        return Err(Error::Response(format!(
+            "STS answered credentials that have already expired: Expiration {}, server time \
+             {server}, client time {} (request id {})",
+            signer::format_timestamp(expiration),
+            signer::format_timestamp(client_time),
+            if out.request_id.is_empty() {
+                "none"
+            } else {
+                &out.request_id
+            },
+        )));
+    }
+    Ok(out)
+}
+
 fn form_encode(params: &[(String, String)]) -> String {
     params
         .iter()
@@ -422,6 +447,11 @@ impl StsClient {
     /// policy. Sent as a signed `POST`: authentication parameters in the query, the action's
     /// parameters in a form body. Throttling, 5xx answers and transport failures are retried by
     /// the client's [`RetryPolicy`].
+    ///
+    /// Credentials that have already expired (an `Expiration` not after the server's `Date`,
+    /// or the client's clock) are refused with [`Error::Response`], whose message names the
+    /// expiration, the server time and the client time — they are never returned as a
+    /// success.
     pub async fn assume_role(
         &self,
         request: impl AsRef<AssumeRoleRequest>,
@@ -441,10 +471,11 @@ impl StsClient {
         );
         async {
             let caller = provider.provide_credentials().await?;
-            let body = self
+            let (body, server_time) = self
                 .execute("AssumeRole", request.action_params(), Some(&caller), &[])
                 .await?;
-            parse_assume_role(&body, ASSUME_ROLE_PROVIDER)
+            let out = parse_assume_role(&body, ASSUME_ROLE_PROVIDER)?;
+            refuse_expired(out, server_time, self.inner.clock.now())
         }
         .instrument(span)
         .await
@@ -464,7 +495,7 @@ impl StsClient {
             role_session_name = request.role_session_name(),
         );
         async {
-            let body = self
+            let (body, server_time) = self
                 .execute(
                     "AssumeRoleWithOIDC",
                     request.action_params(),
@@ -472,20 +503,22 @@ impl StsClient {
                     &[request.oidc_token()],
                 )
                 .await?;
-            parse_assume_role(&body, OIDC_PROVIDER)
+            let out = parse_assume_role(&body, OIDC_PROVIDER)?;
+            refuse_expired(out, server_time, self.inner.clock.now())
         }
         .instrument(span)
         .await
     }
 
-    /// Sends one RPC action with retries; answers the body of a 2xx answer.
+    /// Sends one RPC action with retries; answers the body of a 2xx answer and the server's
+    /// time (its `Date` header), when it sent one.
     async fn execute(
         &self,
         action: &str,
         action_params: Vec<(String, String)>,
         caller: Option<&Credentials>,
         extra_sensitive: &[&str],
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<(Vec<u8>, Option<time::OffsetDateTime>), Error> {
         let inner = &self.inner;
         let body = form_encode(&action_params);
         let max = inner.retry.max_attempts();
@@ -530,8 +563,15 @@ impl StsClient {
             let outcome = match result {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
+                    let server_time = resp
+                        .headers()
+                        .get("date")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(crate::oss::signer::parse_http_date);
                     match resp.bytes().await {
-                        Ok(bytes) if (200..300).contains(&status) => return Ok(bytes.to_vec()),
+                        Ok(bytes) if (200..300).contains(&status) => {
+                            return Ok((bytes.to_vec(), server_time))
+                        }
                         Ok(bytes) => {
                             let err = service_error(status, &bytes, &sensitive);
                             let retry = is_retryable(&err);
@@ -588,6 +628,8 @@ mod tests {
             (Some("ftp://x"), None, false, "endpoint"),
             (Some(""), None, false, "endpoint"),
             (Some("https://u:p@x"), None, false, "endpoint"),
+            (Some("http://"), None, false, "endpoint"),
+            (Some("http:"), None, false, "endpoint"),
         ] {
             let err = resolve_endpoint(e, r, v).unwrap_err();
             assert_eq!(err.as_invalid_input().unwrap().field(), field);

@@ -116,9 +116,7 @@ impl ObjectOptions {
             }
         }
         validation::metadata(&self.metadata)?;
-        for (k, v) in &self.tagging {
-            validation::tag(k, v)?;
-        }
+        validation::tags(&self.tagging)?;
         if let Some(ServerSideEncryption::Kms { key_id: Some(id) }) = &self.sse {
             validation::header_value("server_side_encryption", id)?;
         }

@@ -474,18 +474,29 @@ impl ListPartsRequest {
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
         let r: xml::ListPartsResult = from_xml(&sent.text().await?)?;
+        let mut parts = Vec::with_capacity(r.parts.len());
+        for p in r.parts {
+            let crc64 = match p.hash_crc64ecma.as_deref() {
+                None => None,
+                Some(s) => Some(crc64::parse(s).ok_or_else(|| {
+                    let shown: String = s.chars().take(40).collect();
+                    Error::Response(format!(
+                        "ListParts: malformed HashCrc64ecma {shown:?} for part {}: not a \
+                         decimal unsigned 64-bit CRC",
+                        p.part_number
+                    ))
+                })?),
+            };
+            parts.push(PartInfo {
+                part_number: p.part_number,
+                etag: p.etag,
+                size: p.size,
+                crc64,
+                last_modified: parse_iso_time(p.last_modified.as_deref()),
+            });
+        }
         Ok(ListPartsOutput {
-            parts: r
-                .parts
-                .into_iter()
-                .map(|p| PartInfo {
-                    part_number: p.part_number,
-                    etag: p.etag,
-                    size: p.size,
-                    crc64: p.hash_crc64ecma.as_deref().and_then(crc64::parse),
-                    last_modified: parse_iso_time(p.last_modified.as_deref()),
-                })
-                .collect(),
+            parts,
             is_truncated: r.is_truncated,
             next_part_number_marker: r.next_part_number_marker,
             request_id,

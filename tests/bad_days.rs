@@ -1,0 +1,212 @@
+//! Issue 11 ("bad days"): one test per defect, each failing on the code before its fix.
+//! Defect 1 (a resume committing a mixed object) is in `oss_uploader.rs`
+//! (`without_list_parts_rights_a_file_changed_in_place_never_commits_a_mixed_object`).
+
+mod support;
+
+use alioss::credentials::{Credentials, StaticCredentialsProvider};
+use alioss::oss::Client;
+use alioss::sts::{AssumeRoleRequest, StsClient};
+use alioss::Error;
+use support::oss::{client, MockServer, Reply};
+use support::sts::{user_credentials, MockSts, ROLE_ARN};
+
+/// Checksum values that are present but not a decimal `u64`.
+const MALFORMED_CRCS: [&str; 7] = ["", "-1", "18446744073709551616", "abc", "+5", "0x10", "1.5"];
+
+fn assert_malformed_crc(e: &Error, value: &str) {
+    match e {
+        Error::Response(m) => assert!(m.contains("x-oss-hash-crc64ecma"), "{value:?}: {m}"),
+        other => panic!("{value:?}: expected a malformed-checksum error, got {other:?}"),
+    }
+}
+
+// Defect 2: a malformed x-oss-hash-crc64ecma switched the integrity check off.
+#[tokio::test]
+async fn a_malformed_crc_header_is_an_error_on_upload_and_download() {
+    for value in MALFORMED_CRCS {
+        let v = value.to_owned();
+        let server = MockServer::start(move |_, _| {
+            Reply::ok()
+                .header("ETag", "\"e\"")
+                .header("x-oss-hash-crc64ecma", v.clone())
+                .body("payload")
+        })
+        .await;
+        let oss = client(&server.endpoint());
+        let e = oss
+            .put_object("examplebucket", "k")
+            .body("payload")
+            .send()
+            .await
+            .unwrap_err();
+        assert_malformed_crc(&e, value);
+        let e = match oss.get_object("examplebucket", "k").send().await {
+            Err(e) => e,
+            Ok(out) => out.bytes().await.unwrap_err(),
+        };
+        assert_malformed_crc(&e, value);
+    }
+}
+
+#[tokio::test]
+async fn an_absent_crc_header_stays_allowed_on_download() {
+    let server = MockServer::start(|_, _| Reply::ok().body("payload")).await;
+    let out = client(&server.endpoint())
+        .get_object("examplebucket", "k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(&out.bytes().await.unwrap()[..], b"payload");
+}
+
+// Defect 5: StsClient handed out credentials that had already expired.
+#[tokio::test]
+async fn sts_client_refuses_credentials_that_have_already_expired() {
+    let sts = MockSts::start().await;
+    sts.script(
+        200,
+        r#"{"RequestId":"REQ-EXPIRED","AssumedRoleUser":{"Arn":"acs:ram::1:role/r/s","AssumedRoleId":"9:s"},"Credentials":{"AccessKeyId":"STS.old","AccessKeySecret":"test-secret-old","SecurityToken":"test-token-old","Expiration":"2020-01-01T00:00:00Z"}}"#,
+    );
+    let client = StsClient::builder()
+        .endpoint(&sts.endpoint)
+        .credentials(user_credentials())
+        .build()
+        .unwrap();
+    let request = AssumeRoleRequest::builder()
+        .role_arn(ROLE_ARN)
+        .role_session_name("vending")
+        .build()
+        .unwrap();
+    let e = client.assume_role(&request).await.unwrap_err();
+    let m = e.to_string();
+    assert!(matches!(e, Error::Response(_)), "{e:?}");
+    assert!(m.contains("already expired"), "{m}");
+    assert!(m.contains("2020-01-01T00:00:00Z"), "{m}");
+    // The server's time (its Date header) is named, not just the client's.
+    assert!(m.contains("server time 20"), "{m}");
+    assert!(
+        !m.contains("test-secret-old") && !m.contains("test-token-old"),
+        "{m}"
+    );
+    assert_eq!(
+        sts.hits(),
+        1,
+        "not retried: the same answer would come back"
+    );
+}
+
+// Defect 6: bad input that still reached the network.
+#[tokio::test]
+async fn an_endpoint_that_is_only_a_scheme_is_refused_by_the_builders() {
+    for endpoint in ["http://", "https://", "http:", "https:"] {
+        let e = Client::builder()
+            .region("cn-hangzhou")
+            .endpoint(endpoint)
+            .credentials(StaticCredentialsProvider::new(
+                Credentials::new("test-key-id", "test-secret").unwrap(),
+            ))
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            e.as_invalid_input().map(|i| i.field()),
+            Some("endpoint"),
+            "{endpoint}: {e}"
+        );
+        let e = StsClient::builder().endpoint(endpoint).build().unwrap_err();
+        assert_eq!(
+            e.as_invalid_input().map(|i| i.field()),
+            Some("endpoint"),
+            "{endpoint}: {e}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn more_than_ten_tags_or_a_repeated_tag_key_never_reach_the_network() {
+    let server = MockServer::start(|_, _| Reply::ok()).await;
+    let oss = client(&server.endpoint());
+    let mut put = oss.put_object("examplebucket", "k").body("x");
+    for i in 0..11 {
+        put = put.tag(format!("k{i}"), "v");
+    }
+    let e = put.send().await.unwrap_err();
+    assert_eq!(e.as_invalid_input().map(|i| i.field()), Some("tagging"));
+    assert!(e.to_string().contains("at most 10"), "{e}");
+    let e = oss
+        .initiate_multipart_upload("examplebucket", "k")
+        .tag("a", "1")
+        .tag("a", "2")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.as_invalid_input().map(|i| i.field()), Some("tagging"));
+    assert_eq!(server.count(), 0);
+    // Ten distinct tags are fine.
+    let mut put = oss.put_object("examplebucket", "k").body("x");
+    for i in 0..10 {
+        put = put.tag(format!("k{i}"), "v");
+    }
+    put.send().await.unwrap();
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
+fn session_policies_the_crate_would_reject_are_refused_by_the_request_builder() {
+    for (policy, rule) in [
+        (
+            r#"{"Version":"1","Statement":[]}"#,
+            "at least one statement",
+        ),
+        (
+            r#"{"Version":"1","Statement":[{"Effect":"Maybe","Action":["oss:*"],"Resource":["*"]}]}"#,
+            "Effect",
+        ),
+        (
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["oss:*"],"Resource":["*"],"Condition":{"StringLooksLike":{"acs:SourceIp":["x"]}}}]}"#,
+            "StringLooksLike",
+        ),
+        (
+            r#"{"Version":"2","Statement":[{"Effect":"Allow","Action":["oss:*"],"Resource":["*"]}]}"#,
+            "Version",
+        ),
+    ] {
+        let e = AssumeRoleRequest::builder()
+            .role_arn(ROLE_ARN)
+            .role_session_name("session-1")
+            .policy_json(policy)
+            .build()
+            .unwrap_err();
+        let invalid = e.as_invalid_input().expect("an invalid-input error");
+        assert_eq!(invalid.field(), "Policy", "{policy}");
+        assert!(
+            invalid.rule().contains(rule),
+            "{policy}: {}",
+            invalid.rule()
+        );
+    }
+}
+
+#[test]
+fn an_empty_security_token_is_refused() {
+    for token in ["", "   "] {
+        let e = Credentials::builder()
+            .access_key_id("STS.id")
+            .access_key_secret("secret")
+            .security_token(token)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            e.as_invalid_input().map(|i| i.field()),
+            Some("security_token")
+        );
+    }
+    // "Maybe" a token treats empty as none, as documented.
+    let c = Credentials::builder()
+        .access_key_id("id")
+        .access_key_secret("secret")
+        .maybe_security_token(Some(""))
+        .build()
+        .unwrap();
+    assert_eq!(c.security_token(), None);
+}
