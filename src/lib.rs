@@ -81,6 +81,7 @@
 pub mod credentials;
 pub mod error;
 mod http;
+pub mod limits;
 pub mod oss;
 pub mod sts;
 

@@ -4,11 +4,14 @@
 
 mod support;
 
+use std::time::{Duration, Instant};
+
 use alioss::credentials::{Credentials, StaticCredentialsProvider};
 use alioss::oss::Client;
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss::Error;
-use support::oss::{client, MockServer, Reply};
+use support::hostile::{head, respond, HostileServer, Step};
+use support::oss::{builder, client, MockServer, Reply};
 use support::sts::{user_credentials, MockSts, ROLE_ARN};
 
 /// Checksum values that are present but not a decimal `u64`.
@@ -209,4 +212,198 @@ fn an_empty_security_token_is_refused() {
         .build()
         .unwrap();
     assert_eq!(c.security_token(), None);
+}
+
+// Defect 3: response bodies were unbounded, and whole server messages ended up in `Display`.
+#[tokio::test]
+async fn error_messages_are_truncated_and_huge_error_bodies_are_cut() {
+    let long_message = "m".repeat(20_000);
+    let parsed_body = format!(
+        "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>{long_message}</Message><RequestId>R1</RequestId></Error>"
+    );
+    let huge_body = format!(
+        "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>{}</Message></Error>",
+        "x".repeat(10 * 1024 * 1024)
+    );
+    let server = HostileServer::start(move |i| {
+        let body = if i == 0 { &parsed_body } else { &huge_body };
+        respond(403, &[("Content-Type", "application/xml")], body.as_bytes())
+    })
+    .await;
+    let oss = client(&server.endpoint());
+    let e = delete_error(&oss, "k").await;
+    let service = e.as_service().expect("a service error");
+    assert_eq!(service.code, "AccessDenied");
+    assert!(
+        service.message.chars().count() <= 1025,
+        "{}",
+        service.message.len()
+    );
+    assert!(service.message.ends_with('…'));
+    assert!(e.to_string().len() < 4096, "{}", e.to_string().len());
+
+    let started = Instant::now();
+    let e = delete_error(&oss, "k").await;
+    assert_eq!(e.status(), Some(403));
+    assert!(e.to_string().len() < 4096, "{}", e.to_string().len());
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// The error of a DeleteObject (a body-less request whose error answer has a body).
+async fn delete_error(oss: &Client, key: &str) -> Error {
+    oss.delete_object("examplebucket", key)
+        .send()
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn an_xml_result_past_its_limit_is_refused() {
+    // A Content-Length of 100 MB: refused before a byte of it is read.
+    let server = HostileServer::start(|_| {
+        let mut bytes = head(
+            200,
+            &[("Content-Type", "application/xml")],
+            Some(100_000_000),
+        );
+        bytes.extend_from_slice(b"<?xml version=\"1.0\"?><ListBucketResult>");
+        vec![Step::Send(bytes)]
+    })
+    .await;
+    let e = client(&server.endpoint())
+        .list_objects_v2("examplebucket")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Response(_)), "{e:?}");
+    assert!(e.to_string().contains("limit"), "{e}");
+}
+
+#[tokio::test]
+async fn an_sts_answer_past_its_limit_is_refused() {
+    let sts = MockSts::start().await;
+    let padding = "p".repeat(200_000);
+    sts.script(
+        200,
+        format!(
+            r#"{{"RequestId":"REQ-BIG","Padding":"{padding}","AssumedRoleUser":{{"Arn":"acs:ram::1:role/r/s","AssumedRoleId":"9:s"}},"Credentials":{{"AccessKeyId":"STS.big","AccessKeySecret":"test-secret-big","SecurityToken":"test-token-big","Expiration":"2099-01-01T00:00:00Z"}}}}"#
+        ),
+    );
+    let client = StsClient::builder()
+        .endpoint(&sts.endpoint)
+        .credentials(user_credentials())
+        .build()
+        .unwrap();
+    let request = AssumeRoleRequest::builder()
+        .role_arn(ROLE_ARN)
+        .role_session_name("vending")
+        .build()
+        .unwrap();
+    let e = client.assume_role(&request).await.unwrap_err();
+    assert!(matches!(e, Error::Response(_)), "{e:?}");
+    assert!(e.to_string().contains("limit"), "{e}");
+}
+
+// Defect 4: deadlines did not cover bodies.
+
+/// A server that answers 200 with `body`, one byte every 20 ms (a few seconds in all).
+async fn trickling(
+    body: &'static [u8],
+    headers: &'static [(&'static str, &'static str)],
+) -> HostileServer {
+    HostileServer::start(move |_| {
+        vec![
+            Step::Send(head(200, headers, Some(body.len()))),
+            Step::Trickle(body.to_vec(), Duration::from_millis(20)),
+        ]
+    })
+    .await
+}
+
+const OBJECT: &[u8] = &[b'o'; 200];
+
+#[tokio::test]
+async fn the_operation_timeout_bounds_a_get_object_body() {
+    let server = trickling(OBJECT, &[]).await;
+    let oss = builder(&server.endpoint())
+        .operation_timeout(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = match oss.get_object("examplebucket", "k").send().await {
+        Err(e) => e,
+        Ok(out) => out.bytes().await.unwrap_err(),
+    };
+    assert!(matches!(e, Error::Transport { timeout: true, .. }), "{e:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(3000),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn the_operation_timeout_bounds_a_listing_body() {
+    const LISTING: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>examplebucket</Name><Prefix></Prefix><MaxKeys>1000</MaxKeys><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>";
+    let server = trickling(LISTING, &[("Content-Type", "application/xml")]).await;
+    let oss = builder(&server.endpoint())
+        .operation_timeout(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = oss
+        .list_objects_v2("examplebucket")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Transport { timeout: true, .. }), "{e:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(3000),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_download_slower_than_its_minimum_throughput_fails() {
+    let server = trickling(OBJECT, &[]).await;
+    let oss = builder(&server.endpoint())
+        .download_min_throughput(100, Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let out = oss.get_object("examplebucket", "k").send().await.unwrap();
+    let e = out.bytes().await.unwrap_err();
+    assert!(matches!(e, Error::Transport { timeout: true, .. }), "{e:?}");
+    assert!(e.to_string().contains("minimum throughput"), "{e}");
+    assert!(
+        started.elapsed() < Duration::from_millis(3000),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn the_sts_client_has_an_overall_deadline() {
+    const ANSWER: &[u8] = br#"{"RequestId":"R","AssumedRoleUser":{"Arn":"acs:ram::1:role/r/s","AssumedRoleId":"9:s"},"Credentials":{"AccessKeyId":"STS.x","AccessKeySecret":"test-secret-x","SecurityToken":"test-token-x","Expiration":"2099-01-01T00:00:00Z"}}"#;
+    let server = trickling(ANSWER, &[("Content-Type", "application/json")]).await;
+    let client = StsClient::builder()
+        .endpoint(server.endpoint())
+        .credentials(user_credentials())
+        .operation_timeout(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let request = AssumeRoleRequest::builder()
+        .role_arn(ROLE_ARN)
+        .role_session_name("vending")
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let e = client.assume_role(&request).await.unwrap_err();
+    assert!(matches!(e, Error::Transport { timeout: true, .. }), "{e:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(3000),
+        "{:?}",
+        started.elapsed()
+    );
 }

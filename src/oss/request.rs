@@ -81,6 +81,10 @@ pub(crate) struct Sent {
     pub(crate) response: reqwest::Response,
     /// CRC-64 of the body sent by the successful attempt.
     pub(crate) body_crc: Option<u64>,
+    /// When the operation's timeout runs out: reading the body must end by then.
+    pub(crate) deadline: Option<tokio::time::Instant>,
+    /// The operation's timeout, for the message when the deadline passes.
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 impl Sent {
@@ -102,8 +106,18 @@ impl Sent {
         self.header(CRC64_HEADER).and_then(|v| crc64::parse(&v))
     }
 
+    /// The body of an XML result, refused past [`MAX_XML_BODY`](crate::limits::MAX_XML_BODY),
+    /// read within the operation's deadline.
     pub(crate) async fn bytes(self) -> Result<Bytes> {
-        self.response.bytes().await.map_err(transport_error)
+        let read =
+            crate::http::read_limited(self.response, crate::limits::MAX_XML_BODY, "the XML result");
+        match self.deadline {
+            None => Ok(read.await?),
+            Some(at) => match tokio::time::timeout_at(at, read).await {
+                Ok(r) => Ok(r?),
+                Err(_) => Err(operation_timed_out(self.timeout)),
+            },
+        }
     }
 
     pub(crate) async fn text(self) -> Result<String> {
@@ -136,6 +150,18 @@ pub(crate) fn checked_crc64(headers: &HeaderMap) -> Result<Option<u64>> {
     }
 }
 
+/// The error of an operation whose timeout ran out (while reading its body).
+pub(crate) fn operation_timed_out(limit: Option<std::time::Duration>) -> Error {
+    Error::transport(
+        format!(
+            "operation timed out after {:?} (reading the response body)",
+            limit.unwrap_or_default()
+        ),
+        true,
+        false,
+    )
+}
+
 /// A failed operation and how many attempts it made.
 #[derive(Debug)]
 pub(crate) struct Failed {
@@ -165,7 +191,16 @@ impl Client {
             key = req.key.as_deref().unwrap_or(""),
         );
         let attempts = Arc::new(std::sync::atomic::AtomicU32::new(0));
-        let run = self.retry_loop(&req, attempts.clone()).instrument(span);
+        let limit = self.inner.operation_timeout;
+        let deadline = limit.map(|d| tokio::time::Instant::now() + d);
+        let run = async {
+            // The deadline also bounds the body the caller reads afterwards.
+            let mut sent = self.retry_loop(&req, attempts.clone()).await?;
+            sent.deadline = deadline;
+            sent.timeout = limit;
+            Ok(sent)
+        }
+        .instrument(span);
         match self.inner.operation_timeout {
             Some(limit) => match tokio::time::timeout(limit, run).await {
                 Ok(r) => r,
@@ -289,7 +324,7 @@ impl Client {
         let status = response.status().as_u16();
         if !response.status().is_success() {
             let headers = response.headers().clone();
-            let body = response.bytes().await.unwrap_or_default();
+            let body = crate::http::read_prefix(response, crate::limits::MAX_ERROR_BODY).await;
             let e = error_response::parse(status, &headers, &body, Some(creds.access_key_id()));
             return Err(e.into());
         }
@@ -297,7 +332,12 @@ impl Client {
             let c = crc.lock().unwrap_or_else(|p| p.into_inner());
             (c.len() == len).then(|| c.value())
         };
-        let sent = Sent { response, body_crc };
+        let sent = Sent {
+            response,
+            body_crc,
+            deadline: None,
+            timeout: None,
+        };
         if self.inner.crc_check {
             let expected = match req.expected_crc {
                 ExpectedCrc::None => None,

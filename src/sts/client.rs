@@ -115,7 +115,11 @@ struct ClientInner {
     retry: RetryPolicy,
     clock: Clock,
     nonce: NonceGenerator,
+    operation_timeout: Duration,
 }
+
+/// The default overall deadline of one STS call, retries and body included.
+pub const DEFAULT_STS_OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl fmt::Debug for StsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -136,6 +140,7 @@ pub struct StsClientBuilder {
     credentials: Option<SharedCredentialsProvider>,
     connect_timeout: Duration,
     read_timeout: Duration,
+    operation_timeout: Duration,
     retry: RetryPolicy,
     clock: Clock,
     nonce: NonceGenerator,
@@ -150,6 +155,7 @@ impl Default for StsClientBuilder {
             credentials: None,
             connect_timeout: Duration::from_secs(5),
             read_timeout: Duration::from_secs(10),
+            operation_timeout: DEFAULT_STS_OPERATION_TIMEOUT,
             retry: RetryPolicy::standard(),
             clock: Clock::system(),
             nonce: NonceGenerator::random(),
@@ -217,6 +223,15 @@ impl StsClientBuilder {
         self
     }
 
+    /// How long one call may take in all — retries, backoff and reading the answer included
+    /// (default [`DEFAULT_STS_OPERATION_TIMEOUT`], 30 s). A server that trickles its answer
+    /// is not waited for past it: the call fails with a timeout
+    /// [`Error::Transport`](crate::Error::Transport).
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = timeout;
+        self
+    }
+
     /// The retry policy (default [`RetryPolicy::standard`]).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
@@ -248,6 +263,7 @@ impl StsClientBuilder {
                 retry: self.retry,
                 clock: self.clock,
                 nonce: self.nonce,
+                operation_timeout: self.operation_timeout,
             }),
         })
     }
@@ -510,9 +526,28 @@ impl StsClient {
         .await
     }
 
-    /// Sends one RPC action with retries; answers the body of a 2xx answer and the server's
-    /// time (its `Date` header), when it sent one.
+    /// Sends one RPC action with retries within the operation timeout; answers the body of a
+    /// 2xx answer and the server's time (its `Date` header), when it sent one.
     async fn execute(
+        &self,
+        action: &str,
+        action_params: Vec<(String, String)>,
+        caller: Option<&Credentials>,
+        extra_sensitive: &[&str],
+    ) -> Result<(Vec<u8>, Option<time::OffsetDateTime>), Error> {
+        let limit = self.inner.operation_timeout;
+        let run = self.execute_unbounded(action, action_params, caller, extra_sensitive);
+        match tokio::time::timeout(limit, run).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::transport(
+                format!("STS {action} timed out after {limit:?} (operation timeout)"),
+                true,
+                false,
+            )),
+        }
+    }
+
+    async fn execute_unbounded(
         &self,
         action: &str,
         action_params: Vec<(String, String)>,
@@ -568,16 +603,26 @@ impl StsClient {
                         .get("date")
                         .and_then(|v| v.to_str().ok())
                         .and_then(crate::oss::signer::parse_http_date);
-                    match resp.bytes().await {
-                        Ok(bytes) if (200..300).contains(&status) => {
-                            return Ok((bytes.to_vec(), server_time))
+                    if (200..300).contains(&status) {
+                        match crate::http::read_limited(
+                            resp,
+                            crate::limits::MAX_CREDENTIALS_BODY,
+                            "the STS answer",
+                        )
+                        .await
+                        {
+                            Ok(bytes) => return Ok((bytes.to_vec(), server_time)),
+                            Err(e) => {
+                                let retry = e.is_transport();
+                                (Error::from(e), retry)
+                            }
                         }
-                        Ok(bytes) => {
-                            let err = service_error(status, &bytes, &sensitive);
-                            let retry = is_retryable(&err);
-                            (Error::from(err), retry)
-                        }
-                        Err(e) => (transport_error(e), true),
+                    } else {
+                        let bytes =
+                            crate::http::read_prefix(resp, crate::limits::MAX_ERROR_BODY).await;
+                        let err = service_error(status, &bytes, &sensitive);
+                        let retry = is_retryable(&err);
+                        (Error::from(err), retry)
                     }
                 }
                 Err(e) => (transport_error(e), true),

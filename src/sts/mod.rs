@@ -18,7 +18,7 @@ pub use crate::oss::RetryPolicy;
 pub(crate) use client::parse_expiration;
 pub use client::{
     AssumeRoleOutput, AssumedRoleUser, NonceGenerator, StsClient, StsClientBuilder, API_VERSION,
-    ASSUME_ROLE_PROVIDER, DEFAULT_ENDPOINT, OIDC_PROVIDER,
+    ASSUME_ROLE_PROVIDER, DEFAULT_ENDPOINT, DEFAULT_STS_OPERATION_TIMEOUT, OIDC_PROVIDER,
 };
 pub use error::hint_for;
 pub use request::{
