@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use alioss::credentials::{AssumeRoleCredentialsProvider, Credentials};
 use alioss::error::codes;
+use alioss::oss::WithObjectOptions as _;
 use alioss::oss::{Body, Client, RetryPolicy};
 use alioss::sts::AssumeRoleRequest;
 use alioss::{Error, ErrorKind};
