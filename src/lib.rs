@@ -85,4 +85,4 @@ pub mod oss;
 pub mod sts;
 
 pub use credentials::{Credentials, ProvideCredentials, SharedCredentialsProvider};
-pub use error::{Error, InvalidInputError, ServiceError};
+pub use error::{Error, ErrorKind, InvalidInputError, ServiceError};

@@ -193,7 +193,7 @@ impl Client {
             }
             let skew = error
                 .as_service()
-                .filter(|s| s.code == "RequestTimeTooSkewed")
+                .filter(|s| s.kind() == crate::ErrorKind::RequestTimeSkewed)
                 .map(|s| s.server_time);
             let retry = error.is_retryable()
                 && attempt < policy.max_attempts()

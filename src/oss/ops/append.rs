@@ -265,7 +265,8 @@ impl Appender {
                 })
             }
             Err(Failed { error, attempts }) => {
-                let position_mismatch = error.code() == Some("PositionNotEqualToLength");
+                let position_mismatch =
+                    error.code() == Some(crate::error::codes::POSITION_NOT_EQUAL_TO_LENGTH);
                 if position_mismatch && (attempts > 1 || self.uncertain) {
                     let head = self
                         .client
