@@ -7,7 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use alioss::credentials::{Credentials, StaticCredentialsProvider};
-use alioss::oss::Client;
+use alioss::oss::{Client, WithObjectOptions};
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss::Error;
 use support::hostile::{head, respond, HostileServer, Step};

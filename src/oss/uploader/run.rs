@@ -13,7 +13,7 @@ use crate::oss::body::Body;
 use crate::oss::client::Client;
 use crate::oss::crc64;
 use crate::oss::ops::multipart::CompletedPart;
-use crate::oss::ops::{object_option_setters, ObjectOptions};
+use crate::oss::ops::{ObjectOptions, WithObjectOptions};
 use crate::oss::validation;
 
 use super::checkpoint::{self, UploadIdentity};
@@ -33,47 +33,6 @@ pub struct UploadRequest {
     pub(super) opts: ObjectOptions,
 }
 
-macro_rules! apply_object_options {
-    ($req:expr, $opts:expr) => {{
-        let o: &ObjectOptions = $opts;
-        let mut r = $req;
-        if let Some(v) = &o.content_type {
-            r = r.content_type(v.clone());
-        }
-        if let Some(v) = &o.cache_control {
-            r = r.cache_control(v.clone());
-        }
-        if let Some(v) = &o.content_disposition {
-            r = r.content_disposition(v.clone());
-        }
-        if let Some(v) = &o.content_encoding {
-            r = r.content_encoding(v.clone());
-        }
-        if let Some(v) = o.expires {
-            r = r.expires(v);
-        }
-        if let Some(v) = o.acl {
-            r = r.acl(v);
-        }
-        if let Some(v) = o.storage_class {
-            r = r.storage_class(v);
-        }
-        for (k, v) in &o.metadata {
-            r = r.metadata(k.clone(), v.clone());
-        }
-        for (k, v) in &o.tagging {
-            r = r.tag(k.clone(), v.clone());
-        }
-        if let Some(v) = o.forbid_overwrite {
-            r = r.forbid_overwrite(v);
-        }
-        if let Some(v) = &o.sse {
-            r = r.server_side_encryption(v.clone());
-        }
-        r
-    }};
-}
-
 /// Everything one multipart run needs.
 pub(super) struct Job<'a> {
     pub(super) client: &'a Client,
@@ -90,9 +49,13 @@ pub(super) struct Job<'a> {
     pub(super) file_stamp: Option<(PathBuf, Option<SystemTime>)>,
 }
 
-impl UploadRequest {
-    object_option_setters!();
+impl WithObjectOptions for UploadRequest {
+    fn object_options_mut(&mut self) -> &mut ObjectOptions {
+        &mut self.opts
+    }
+}
 
+impl UploadRequest {
     /// Uploads. Options and inputs are checked before any request; the local file's size and
     /// modification time are read here.
     pub async fn send(self) -> Result<UploadOutput> {
@@ -166,7 +129,7 @@ impl UploadRequest {
             .client
             .put_object(&self.bucket, &self.key)
             .body(body);
-        req = apply_object_options!(req, &self.opts);
+        req = req.options(self.opts.clone());
         if let Some(t) = self.opts.traffic_limit {
             req = req.traffic_limit(t);
         }
@@ -234,7 +197,7 @@ impl Job<'_> {
             Some(r) => (r.upload_id, r.done),
             None => {
                 let mut req = self.client.initiate_multipart_upload(self.bucket, self.key);
-                req = apply_object_options!(req, self.opts);
+                req = req.options(self.opts.clone());
                 let id = req.send().await?.upload_id;
                 (id, BTreeMap::new())
             }
