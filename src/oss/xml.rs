@@ -4,9 +4,48 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// Parses an XML document into `T`.
-pub(crate) fn from_xml<'de, T: Deserialize<'de>>(xml: &'de str) -> Result<T> {
+/// A document type and the root element it must have.
+pub(crate) trait XmlRoot {
+    /// The root element's name.
+    const ROOT: &'static str;
+}
+
+/// Parses an XML document into `T`, after checking that its root element is `T`'s: an
+/// `<Error>` document, an HTML page or any other XML is never taken for a result.
+pub(crate) fn from_xml<'de, T: Deserialize<'de> + XmlRoot>(xml: &'de str) -> Result<T> {
+    match root_element(xml) {
+        Some(root) if root == T::ROOT => {}
+        Some(root) => {
+            let root: String = root.chars().take(64).collect();
+            return Err(Error::Response(format!(
+                "unexpected XML answer: the root element is <{root}>, expected <{}>",
+                T::ROOT
+            )));
+        }
+        None => {
+            return Err(Error::Response(format!(
+                "the answer is not an XML document (expected <{}>)",
+                T::ROOT
+            )))
+        }
+    }
     quick_xml::de::from_str(xml).map_err(|e| Error::Response(format!("malformed XML body: {e}")))
+}
+
+/// The name of the first element of `xml`, if it is XML at all.
+fn root_element(xml: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                return Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned())
+            }
+            Event::Eof => return None,
+            Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => return None,
+            _ => {}
+        }
+    }
 }
 
 /// Renders `value` as an XML document.
@@ -163,6 +202,30 @@ pub(crate) struct ObjectXml {
     pub(crate) object_type: Option<String>,
     pub(crate) size: u64,
     pub(crate) storage_class: Option<String>,
+}
+
+impl XmlRoot for ErrorXml {
+    const ROOT: &'static str = "Error";
+}
+
+impl XmlRoot for InitiateMultipartUploadResult {
+    const ROOT: &'static str = "InitiateMultipartUploadResult";
+}
+
+impl XmlRoot for CompleteMultipartUploadResult {
+    const ROOT: &'static str = "CompleteMultipartUploadResult";
+}
+
+impl XmlRoot for ListPartsResult {
+    const ROOT: &'static str = "ListPartsResult";
+}
+
+impl XmlRoot for ListMultipartUploadsResult {
+    const ROOT: &'static str = "ListMultipartUploadsResult";
+}
+
+impl XmlRoot for ListBucketResult {
+    const ROOT: &'static str = "ListBucketResult";
 }
 
 #[cfg(test)]
