@@ -85,6 +85,9 @@ pub mod limits;
 pub mod oss;
 pub mod sts;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 pub use credentials::{Credentials, ProvideCredentials, SharedCredentialsProvider};
 
 /// The traits most programs need in scope: `use alioss::prelude::*;`.

@@ -74,7 +74,7 @@ mod assume_role;
 mod chain;
 mod cli_config;
 mod clock;
-mod document;
+pub(crate) mod document;
 mod ecs;
 mod environment;
 mod oidc;

@@ -33,7 +33,7 @@ pub fn format(crc: u64) -> String {
 /// Parses the decimal string OSS sends: ASCII digits only (no sign, no spaces, not empty) of a
 /// value that fits in a `u64`; anything else is `None`.
 pub fn parse(s: &str) -> Option<u64> {
-    if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     s.parse().ok()

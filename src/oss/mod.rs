@@ -23,7 +23,7 @@ mod body;
 mod client;
 pub mod crc64;
 pub(crate) mod endpoint;
-mod error_response;
+pub(crate) mod error_response;
 mod ops;
 mod post_object;
 mod presign;
@@ -32,7 +32,7 @@ mod retry;
 pub mod signer;
 mod uploader;
 pub mod validation;
-mod xml;
+pub(crate) mod xml;
 
 pub use body::Body;
 pub use client::{Client, ClientBuilder, SignatureVersion, USER_AGENT};

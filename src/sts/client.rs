@@ -357,7 +357,10 @@ pub(crate) fn parse_expiration(s: &str) -> Option<time::OffsetDateTime> {
     })
 }
 
-fn parse_assume_role(body: &[u8], provider: &'static str) -> Result<AssumeRoleOutput, Error> {
+pub(crate) fn parse_assume_role(
+    body: &[u8],
+    provider: &'static str,
+) -> Result<AssumeRoleOutput, Error> {
     let b: AssumeRoleBody = serde_json::from_slice(body)
         .map_err(|e| Error::Response(format!("STS answer is not the expected JSON: {e}")))?;
     let missing = |what: &str| Error::Response(format!("STS answer lacks {what}"));

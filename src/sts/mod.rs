@@ -6,8 +6,8 @@
 //! mistakes (see [`hint_for`]).
 
 pub mod acs3;
-mod client;
-mod error;
+pub(crate) mod client;
+pub(crate) mod error;
 pub mod policy;
 mod request;
 pub mod signer;
