@@ -80,7 +80,7 @@
 
 pub mod credentials;
 pub mod error;
-mod http;
+pub mod http;
 pub mod oss;
 pub mod sts;
 

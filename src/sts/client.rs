@@ -14,7 +14,7 @@ use super::signer;
 use crate::credentials::{
     Clock, Credentials, EnvironmentSource, ProvideCredentials, SharedCredentialsProvider,
 };
-use crate::http::transport_error;
+use crate::http::{transport_error, HttpOptions};
 use crate::oss::RetryPolicy;
 use crate::Error;
 
@@ -134,8 +134,7 @@ pub struct StsClientBuilder {
     region: Option<String>,
     vpc: bool,
     credentials: Option<SharedCredentialsProvider>,
-    connect_timeout: Duration,
-    read_timeout: Duration,
+    http: HttpOptions,
     retry: RetryPolicy,
     clock: Clock,
     nonce: NonceGenerator,
@@ -148,8 +147,7 @@ impl Default for StsClientBuilder {
             region: None,
             vpc: false,
             credentials: None,
-            connect_timeout: Duration::from_secs(5),
-            read_timeout: Duration::from_secs(10),
+            http: HttpOptions::default(),
             retry: RetryPolicy::standard(),
             clock: Clock::system(),
             nonce: NonceGenerator::random(),
@@ -205,15 +203,26 @@ impl StsClientBuilder {
         self
     }
 
-    /// How long to wait for a connection (default 5 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+    /// The transport: proxy, root certificates, user agent, pool, timeouts, or a
+    /// `reqwest::Client` of your own (see [`HttpOptions`]). Replaces the transport settings made
+    /// before it (including [`connect_timeout`](Self::connect_timeout) and
+    /// [`read_timeout`](Self::read_timeout)).
+    pub fn http_options(mut self, options: HttpOptions) -> Self {
+        self.http = options;
         self
     }
 
-    /// How long to wait for each read of the answer (default 10 s).
+    /// How long to wait for a connection (default 5 s); same as
+    /// [`HttpOptions::connect_timeout`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.http.set_connect_timeout(timeout);
+        self
+    }
+
+    /// How long to wait for each read of the answer (default 10 s); same as
+    /// [`HttpOptions::read_timeout`].
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
+        self.http.set_read_timeout(timeout);
         self
     }
 
@@ -239,7 +248,10 @@ impl StsClientBuilder {
     pub fn build(self) -> Result<StsClient, Error> {
         let endpoint =
             resolve_endpoint(self.endpoint.as_deref(), self.region.as_deref(), self.vpc)?;
-        let http = crate::http::client(self.connect_timeout, self.read_timeout)?;
+        let http = self.http.build_client(crate::http::Defaults {
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(10),
+        })?;
         Ok(StsClient {
             inner: Arc::new(ClientInner {
                 endpoint,
