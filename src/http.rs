@@ -213,6 +213,7 @@ impl HttpOptions {
     /// Whether the operating system's root store is trusted too (default: no). Needs the
     /// `native-roots` feature.
     #[cfg(feature = "native-roots")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "native-roots")))]
     pub fn platform_roots(mut self, on: bool) -> Self {
         self.platform_roots = Some(on);
         self
