@@ -37,7 +37,7 @@
 //!
 //! - [`add_root_certificates_pem`](HttpOptions::add_root_certificates_pem): trust extra CAs (a
 //!   private endpoint's CA, a TLS-inspecting corporate proxy).
-//! - the `native-roots` cargo feature adds [`platform_roots`](HttpOptions::platform_roots):
+//! - the `native-roots` cargo feature adds `HttpOptions::platform_roots`:
 //!   trust the operating system's store (read through `rustls-native-certs`).
 //!
 //! # Proxies

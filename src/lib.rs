@@ -61,6 +61,33 @@
 //! Runnable versions against the emulator: `cargo run --example quickstart`,
 //! `cargo run --example sts_server -- --demo`, `cargo run --example upload`.
 //!
+//! ## Configuring the transport
+//!
+//! Proxies, extra root certificates (a private endpoint's CA, a TLS-inspecting proxy), the
+//! platform's root store (feature `native-roots`), a user-agent suffix, pool and timeouts are
+//! one [`http::HttpOptions`] value, which every client and provider takes through its
+//! `http_options` builder method; a `reqwest::Client` of your own can be handed in instead.
+//! alioss uses reqwest 0.12 with rustls on `ring` (no cmake or nasm to build) and the bundled
+//! Mozilla roots by default; see [`http`] for why.
+//!
+//! ```
+//! # fn run() -> Result<(), alioss::Error> {
+//! use alioss::credentials::{Credentials, StaticCredentialsProvider};
+//! use alioss::http::HttpOptions;
+//!
+//! let http = HttpOptions::new()
+//!     .proxy("http://proxy.corp.example:3128")
+//!     .no_proxy("100.100.100.200")
+//!     .user_agent_suffix("partner-sync/2.1");
+//! let client = alioss::oss::Client::builder()
+//!     .region("cn-hangzhou")
+//!     .credentials(StaticCredentialsProvider::new(Credentials::new("id", "secret")?))
+//!     .http_options(http)
+//!     .build()?;
+//! # let _ = client; Ok(()) }
+//! # run().unwrap();
+//! ```
+//!
 //! ## Safety with secrets
 //!
 //! ```

@@ -127,8 +127,9 @@ impl fmt::Debug for StsClient {
     }
 }
 
-/// Builder for [`StsClient`].
-#[derive(Debug, Clone)]
+/// Builder for [`StsClient`]. Defaults: the global endpoint, standard retries, connect timeout
+/// 5 s, read timeout 10 s, the system clock, random nonces.
+#[derive(Debug, Clone, Default)]
 pub struct StsClientBuilder {
     endpoint: Option<String>,
     region: Option<String>,
@@ -138,21 +139,6 @@ pub struct StsClientBuilder {
     retry: RetryPolicy,
     clock: Clock,
     nonce: NonceGenerator,
-}
-
-impl Default for StsClientBuilder {
-    fn default() -> Self {
-        Self {
-            endpoint: None,
-            region: None,
-            vpc: false,
-            credentials: None,
-            http: HttpOptions::default(),
-            retry: RetryPolicy::standard(),
-            clock: Clock::system(),
-            nonce: NonceGenerator::random(),
-        }
-    }
 }
 
 impl StsClientBuilder {
