@@ -345,14 +345,13 @@ impl HttpOptions {
             b = b.resolve(host, *addr);
         }
         b.build().map_err(|e| {
-            Error::transport(
-                format!(
-                    "could not build the HTTP client: {}",
-                    error_chain(&e.without_url())
-                ),
-                false,
-                false,
-            )
+            let e = e.without_url();
+            Error::Transport {
+                message: format!("could not build the HTTP client: {}", error_chain(&e)),
+                timeout: false,
+                connect: false,
+                source: Some(Box::new(e)),
+            }
         })
     }
 }
@@ -377,7 +376,12 @@ pub(crate) fn transport_error(e: reqwest::Error) -> Error {
     let timeout = e.is_timeout();
     let connect = e.is_connect();
     let e = e.without_url();
-    Error::transport(error_chain(&e), timeout, connect)
+    Error::Transport {
+        message: error_chain(&e),
+        timeout,
+        connect,
+        source: Some(Box::new(e)),
+    }
 }
 
 #[cfg(test)]
