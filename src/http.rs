@@ -25,7 +25,8 @@
 //! ```
 //!
 //! Or hand in a [`reqwest::Client`] built your own way with [`HttpOptions::client`]; it is then
-//! used as it is, for every request of that client or provider.
+//! used as it is, for every request of that client or provider. [`alioss::http::reqwest`](reqwest)
+//! is the reqwest alioss is built with.
 //!
 //! # TLS: which reqwest, which roots
 //!
@@ -51,6 +52,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::Error;
+
+/// The reqwest this version of alioss is built with, to build a client for
+/// [`HttpOptions::client`] without naming a matching version in your own `Cargo.toml`.
+pub use reqwest;
 
 /// The user agent every request carries: `alioss/<version>` (plus the suffix set with
 /// [`HttpOptions::user_agent_suffix`]).

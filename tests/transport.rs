@@ -638,6 +638,17 @@ async fn a_bad_additional_header_name_fails_at_build() {
         err.to_string().contains("additional_signed_headers"),
         "{err}"
     );
+    let err = oss::Client::builder()
+        .region(demo::REGION)
+        .credentials(StaticCredentialsProvider::new(
+            alioss::Credentials::new("id", "secret").unwrap(),
+        ))
+        .signature_version(oss::SignatureVersion::V1)
+        .additional_signed_headers(["host"])
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("V4"), "{err}");
 }
 
 #[tokio::test]

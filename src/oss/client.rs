@@ -414,6 +414,12 @@ impl ClientBuilder {
                             .with_additional_headers(self.additional_signed_headers.clone()),
                     )
                 }
+                (SignatureVersion::V1, None) if !self.additional_signed_headers.is_empty() => {
+                    return Err(Error::invalid(
+                        "additional_signed_headers",
+                        "needs signature V4 (V1 signs a fixed set of headers)",
+                    ))
+                }
                 (SignatureVersion::V1, None) => RequestSigner::V1(V1Signer::new()),
             };
         if let Some(bad) = self
