@@ -424,6 +424,20 @@ mod tests {
         assert!(e.to_string().contains("root_certificates"), "{e}");
     }
 
+    #[cfg(feature = "native-roots")]
+    #[test]
+    fn platform_roots_can_be_trusted_alongside_the_bundled_ones() {
+        let defaults = Defaults {
+            connect_timeout: Duration::from_secs(1),
+            read_timeout: Duration::from_secs(1),
+        };
+        let o = HttpOptions::new().platform_roots(true);
+        assert!(format!("{o:?}").contains("platform_roots: Some(true)"));
+        // A machine without a readable store still builds: rustls-native-certs reports what it
+        // could load and reqwest keeps the bundled roots.
+        o.build_client(defaults).unwrap();
+    }
+
     #[test]
     fn the_suffix_follows_the_crate_agent() {
         assert_eq!(HttpOptions::new().user_agent(), USER_AGENT);
