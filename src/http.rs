@@ -16,6 +16,7 @@
 //!     .add_root_certificates_pem(&std::fs::read("corp-ca.pem")?)?
 //!     .user_agent_suffix("my-app/1.2")
 //!     .connect_timeout(Duration::from_secs(3))
+//!     .operation_timeout(Duration::from_secs(120))
 //!     .pool_max_idle_per_host(16);
 //! let sts = alioss::sts::StsClient::builder()
 //!     .region("cn-hangzhou")
@@ -84,6 +85,7 @@ pub struct HttpOptions {
     connect_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
+    operation_timeout: Option<Duration>,
     resolve: Vec<(String, SocketAddr)>,
 }
 
@@ -108,6 +110,7 @@ impl fmt::Debug for HttpOptions {
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("operation_timeout", &self.operation_timeout)
             .field("resolve", &self.resolve)
             .finish()
     }
@@ -262,6 +265,16 @@ impl HttpOptions {
         self
     }
 
+    /// How long one operation of the OSS or STS client may take in total, every attempt and
+    /// the waits between them included (the OSS builder's own `operation_timeout` wins over
+    /// this one). Past it the operation fails with a timeout. Default: no limit. Providers that
+    /// call a URL or the ECS metadata service make one request per refresh, bounded by
+    /// [`request_timeout`](Self::request_timeout).
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
+        self
+    }
+
     /// Resolves `host` to `addr` instead of asking DNS (private DNS; tests of virtual-hosted
     /// addressing against a local server).
     pub fn resolve(mut self, host: impl Into<String>, addr: SocketAddr) -> Self {
@@ -283,6 +296,10 @@ impl HttpOptions {
 
     pub(crate) fn set_read_timeout(&mut self, timeout: Duration) {
         self.read_timeout = Some(timeout);
+    }
+
+    pub(crate) fn operation_timeout_value(&self) -> Option<Duration> {
+        self.operation_timeout
     }
 
     pub(crate) fn pool_idle_timeout_unset(&self) -> bool {

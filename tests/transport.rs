@@ -687,3 +687,34 @@ async fn cloudbox_requests_are_signed_for_oss_cloudbox() {
         .unwrap_err();
     assert!(err.to_string().contains("endpoint"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Timeouts from the options.
+
+#[tokio::test]
+async fn the_operation_timeout_of_the_options_bounds_oss_and_sts_calls() {
+    // The server never answers; every attempt would wait for it.
+    let server = MockServer::start(|_, _| Reply::Hang).await;
+    let http = HttpOptions::new().operation_timeout(Duration::from_millis(300));
+    let client = oss::Client::builder()
+        .region(demo::REGION)
+        .endpoint(server.endpoint())
+        .credentials(StaticCredentialsProvider::new(
+            alioss::Credentials::new("id", "secret").unwrap(),
+        ))
+        .http_options(http.clone())
+        .build()
+        .unwrap();
+    let err = client.head_object(BUCKET, "k").send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+
+    let sts = StsClient::builder()
+        .endpoint(server.endpoint())
+        .credentials(alioss::Credentials::new("id", "secret").unwrap())
+        .http_options(http)
+        .build()
+        .unwrap();
+    let err = sts.assume_role(&assume_role_request()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+    assert!(err.to_string().contains("AssumeRole"), "{err}");
+}

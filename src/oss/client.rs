@@ -436,6 +436,7 @@ impl ClientBuilder {
             .additional_signed_headers
             .iter()
             .any(|h| h.eq_ignore_ascii_case("host"));
+        let operation_timeout = self.http.operation_timeout_value();
         let mut http_options = self.http;
         if http_options.pool_idle_timeout_unset() {
             // Below the 60 s after which OSS closes idle connections.
@@ -454,7 +455,7 @@ impl ClientBuilder {
                 signer,
                 sign_host,
                 retry: self.retry,
-                operation_timeout: self.operation_timeout,
+                operation_timeout: self.operation_timeout.or(operation_timeout),
                 crc_check: self.crc_check,
                 clock: self.clock,
                 clock_offset_ms: AtomicI64::new(0),

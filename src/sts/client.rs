@@ -113,6 +113,7 @@ struct ClientInner {
     http: reqwest::Client,
     credentials: Option<SharedCredentialsProvider>,
     retry: RetryPolicy,
+    operation_timeout: Option<Duration>,
     clock: Clock,
     nonce: NonceGenerator,
 }
@@ -245,6 +246,7 @@ impl StsClientBuilder {
                 http,
                 credentials: self.credentials,
                 retry: self.retry,
+                operation_timeout: self.http.operation_timeout_value(),
                 clock: self.clock,
                 nonce: self.nonce,
             }),
@@ -477,8 +479,29 @@ impl StsClient {
         .await
     }
 
-    /// Sends one RPC action with retries; answers the body of a 2xx answer.
+    /// Sends one RPC action with retries, within the operation timeout if one is set; answers
+    /// the body of a 2xx answer.
     async fn execute(
+        &self,
+        action: &str,
+        action_params: Vec<(String, String)>,
+        caller: Option<&Credentials>,
+        extra_sensitive: &[&str],
+    ) -> Result<Vec<u8>, Error> {
+        let run = self.execute_with_retries(action, action_params, caller, extra_sensitive);
+        match self.inner.operation_timeout {
+            Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+                Err(Error::transport(
+                    format!("{action} timed out after {limit:?} (operation timeout)"),
+                    true,
+                    false,
+                ))
+            }),
+            None => run.await,
+        }
+    }
+
+    async fn execute_with_retries(
         &self,
         action: &str,
         action_params: Vec<(String, String)>,
