@@ -141,10 +141,11 @@ impl HttpOptions {
         Self::default()
     }
 
-    /// Uses `client` for every request, as it is: all other settings of these options are
-    /// ignored. Build it without redirects (`redirect(Policy::none())`): a redirect would resend
-    /// signed headers to another host. Timeouts set on it apply; the per-client timeout setters
-    /// do not reach it.
+    /// Uses `client` for every request, as it is: the other transport settings of these options
+    /// (proxy, roots, user agent, pool, connect / read / request timeouts, resolve) and the
+    /// per-client timeout setters do not reach it; [`operation_timeout`](Self::operation_timeout),
+    /// which alioss enforces itself, still applies. Build it without redirects
+    /// (`redirect(Policy::none())`): a redirect would resend signed headers to another host.
     pub fn client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
         self
