@@ -9,12 +9,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alioss::credentials::{
-    DefaultCredentialsChain, EcsRamRoleCredentialsProvider, EnvironmentSource,
-    OidcCredentialsProvider, ProvideCredentials, StaticCredentialsProvider, UrlCredentialsProvider,
-};
+use alioss::credentials::{EnvironmentSource, ProvideCredentials, StaticCredentialsProvider};
 use alioss::http::{HttpOptions, USER_AGENT};
 use alioss::oss;
+use alioss::providers::{
+    DefaultCredentialsChain, EcsRamRoleCredentialsProvider, OidcCredentialsProvider,
+    UrlCredentialsProvider,
+};
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss::ErrorKind;
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle};

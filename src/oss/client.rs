@@ -14,8 +14,8 @@ use crate::http::HttpOptions;
 use crate::oss::endpoint::{
     region_endpoint, region_from_host, AddressingStyle, Endpoint, EndpointType,
 };
-use crate::oss::retry::RetryPolicy;
 use crate::oss::signer::{V1Signer, V4Signer};
+use crate::retry::RetryPolicy;
 
 pub use crate::http::USER_AGENT;
 

@@ -28,12 +28,12 @@ mod ops;
 mod post_object;
 mod presign;
 mod request;
-mod retry;
 pub mod signer;
 mod uploader;
 pub mod validation;
 mod xml;
 
+pub use crate::retry::RetryPolicy;
 pub use body::Body;
 pub use client::{Client, ClientBuilder, SignatureVersion, USER_AGENT};
 pub use endpoint::{region_endpoint, AddressingStyle, EndpointType};
@@ -55,7 +55,6 @@ pub use post_object::{PostObjectForm, PostObjectFormRequest};
 pub use presign::PresignedUrl;
 pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, StatusCode};
-pub use retry::RetryPolicy;
 pub use uploader::{
     ResumeStatus, StartOverReason, UploadOutput, UploadProgress, UploadRequest, Uploader,
     UploaderBuilder, DEFAULT_PARALLELISM, DEFAULT_PART_SIZE,
