@@ -32,10 +32,12 @@
 //! # TLS: which reqwest, which roots
 //!
 //! alioss uses the reqwest 0.12 line with rustls on the `ring` crypto provider. reqwest 0.13
-//! defaults to `aws-lc-rs`, whose build needs cmake (and nasm on Windows); with 0.12 + ring the
-//! default build of alioss needs only a C compiler. The certificates trusted by default are the
-//! Mozilla roots bundled by `webpki-roots` (the same everywhere, no system dependency). Two
-//! settings change that:
+//! defaults to `aws-lc-rs`, whose build needs cmake (and nasm on Windows); choosing `ring` there
+//! means its `rustls-no-provider` feature and installing a provider by hand, and its root-store
+//! features are gone in favour of the platform verifier. With 0.12 + ring the default build of
+//! alioss needs only a C compiler. The certificates trusted by default are the Mozilla roots
+//! bundled by `webpki-roots` (the same everywhere, no system dependency). Two settings change
+//! that:
 //!
 //! - [`add_root_certificates_pem`](HttpOptions::add_root_certificates_pem): trust extra CAs (a
 //!   private endpoint's CA, a TLS-inspecting corporate proxy).
