@@ -124,3 +124,56 @@ async fn the_binary_writes_the_ca_where_asked_and_puts_it_in_the_ready_line() {
     assert_eq!(resp.status(), 403);
     child.kill().await.unwrap();
 }
+
+/// OpenSSL, through Python's standard library, is a TLS client this project did not write: it
+/// must accept the generated chain (basic constraints, key usages, names) with the CA alone.
+#[tokio::test]
+async fn openssl_through_python_accepts_the_certificate_with_the_ca_and_refuses_it_without() {
+    let emu = Emulator::builder()
+        .config(EmulatorConfig::demo())
+        .tls(true)
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_path = dir.path().join("ca.pem");
+    std::fs::write(&ca_path, emu.ca_pem().unwrap()).unwrap();
+    const SCRIPT: &str = r#"
+import ssl, sys, urllib.error, urllib.request
+url, cafile = sys.argv[1], sys.argv[2]
+ctx = ssl.create_default_context(cafile=cafile or None)
+opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=ctx))
+try:
+    opener.open(url, timeout=30)
+    print("status 200")
+except urllib.error.HTTPError as e:
+    print(f"status {e.code}")
+except urllib.error.URLError as e:
+    print(f"refused {type(e.reason).__name__}")
+"#;
+    let run = |host: &str, cafile: &str| {
+        let url = format!("https://{host}:{}/{}", emu.addr().port(), demo::BUCKET);
+        let cafile = cafile.to_owned();
+        async move {
+            let out = tokio::process::Command::new("python3")
+                .arg("-c")
+                .arg(SCRIPT)
+                .arg(url)
+                .arg(cafile)
+                .output()
+                .await
+                .expect("python3 runs");
+            String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        }
+    };
+    let ca = ca_path.to_str().unwrap();
+    // Anonymous listing of a private bucket: 403 from the emulator, so TLS succeeded.
+    assert_eq!(run("127.0.0.1", ca).await, "status 403");
+    assert_eq!(run("localhost", ca).await, "status 403");
+    // The system store alone does not know the emulator's CA.
+    assert_eq!(
+        run("127.0.0.1", "").await,
+        "refused SSLCertVerificationError"
+    );
+}
