@@ -30,6 +30,8 @@ mod presign;
 mod request;
 mod retry;
 pub mod signer;
+mod stream;
+mod types;
 mod uploader;
 pub mod validation;
 mod xml;
@@ -51,7 +53,8 @@ pub use ops::object::{
     DeleteObjectOutput, DeleteObjectRequest, GetObjectOutput, GetObjectRequest, HeadObjectOutput,
     HeadObjectRequest, PutObjectOutput, PutObjectRequest,
 };
-pub use ops::{ObjectAcl, ServerSideEncryption, StorageClass};
+pub use stream::{BoxStream, ObjectReader};
+pub use types::{ObjectAcl, ObjectType, ServerSideEncryption, StorageClass};
 pub use post_object::{PostObjectForm, PostObjectFormRequest};
 pub use presign::{PresignOperation, PresignRequest, PresignedUrl};
 pub use retry::RetryPolicy;

@@ -5,14 +5,15 @@ use futures_util::stream::Stream;
 use reqwest::Method;
 use time::OffsetDateTime;
 
-use super::{decode_key, object_option_setters, paging, parse_iso_time, ObjectOptions};
+use super::url_encoded::Decoder;
+use super::{object_option_setters, paging, parse_iso_time, ObjectOptions};
 use crate::error::{Error, Result};
 use crate::oss::body::Body;
 use crate::oss::client::Client;
 use crate::oss::crc64;
 use crate::oss::request::{ExpectedCrc, OssRequest};
 use crate::oss::validation;
-use crate::oss::xml::{self, from_xml, to_xml};
+use crate::oss::xml::{self, to_xml};
 
 impl Client {
     /// Starts a multipart upload (InitiateMultipartUpload).
@@ -141,18 +142,20 @@ impl InitiateMultipartUploadRequest {
             &self.bucket,
             Some(&self.key),
         )
-        .query("uploads", "");
+        .query("uploads", "")
+        .query("encoding-type", "url");
         req.headers = self.opts.headers(&self.key);
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
-        let text = sent.text().await?;
-        let r: xml::InitiateMultipartUploadResult = from_xml(&text)?;
+        let r: xml::InitiateMultipartUploadResult =
+            xml::read_answer(sent, "InitiateMultipartUploadResult").await?;
         if r.upload_id.is_empty() {
             return Err(super::missing("an UploadId"));
         }
+        let dec = Decoder::new(r.encoding_type.as_deref());
         Ok(InitiateMultipartUploadOutput {
             bucket: r.bucket,
-            key: decode_key(r.key, r.encoding_type.as_deref()),
+            key: dec.decode("Key", r.key)?,
             upload_id: r.upload_id,
             request_id,
         })
@@ -372,7 +375,8 @@ impl CompleteMultipartUploadRequest {
             &self.bucket,
             Some(&self.key),
         )
-        .query("uploadId", self.upload_id.clone());
+        .query("uploadId", self.upload_id.clone())
+        .query("encoding-type", "url");
         if let Some(f) = self.forbid_overwrite {
             req = req.header("x-oss-forbid-overwrite", f.to_string());
         }
@@ -399,16 +403,20 @@ impl CompleteMultipartUploadRequest {
         let crc64 = sent.crc64();
         let version_id = sent.header("x-oss-version-id");
         let request_id = sent.request_id();
+        let status = sent.response.status().as_u16();
+        let headers = sent.headers().clone();
         let text = sent.text().await?;
         let r: xml::CompleteMultipartUploadResult = if text.trim().is_empty() {
             Default::default()
         } else {
-            from_xml(&text)?
+            xml::parse_answer(status, &headers, &text, "CompleteMultipartUploadResult")?
         };
+        let dec = Decoder::new(r.encoding_type.as_deref());
         Ok(CompleteMultipartUploadOutput {
             etag: r.etag,
             location: r.location,
-            key: r.key.map(|k| decode_key(k, r.encoding_type.as_deref())),
+            bucket: r.bucket,
+            key: dec.decode_opt("Key", r.key)?,
             crc64,
             version_id,
             request_id,
@@ -424,7 +432,9 @@ pub struct CompleteMultipartUploadOutput {
     pub etag: Option<String>,
     /// The object's URL.
     pub location: Option<String>,
-    /// The key.
+    /// The bucket, as the server named it.
+    pub bucket: Option<String>,
+    /// The key, as the server named it (decoded).
     pub key: Option<String>,
     /// The object's CRC-64.
     pub crc64: Option<u64>,
@@ -464,7 +474,8 @@ impl ListPartsRequest {
         upload_id_rule(&self.upload_id)?;
         paging::check_page_size("max_parts", self.max_parts)?;
         let mut req = OssRequest::new("ListParts", Method::GET, &self.bucket, Some(&self.key))
-            .query("uploadId", self.upload_id.clone());
+            .query("uploadId", self.upload_id.clone())
+            .query("encoding-type", "url");
         if let Some(n) = self.max_parts {
             req = req.query("max-parts", n.to_string());
         }
@@ -473,8 +484,15 @@ impl ListPartsRequest {
         }
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
-        let r: xml::ListPartsResult = from_xml(&sent.text().await?)?;
+        let r: xml::ListPartsResult = xml::read_answer(sent, "ListPartsResult").await?;
+        if r.is_truncated && r.next_part_number_marker.is_none() {
+            return Err(paging::truncated_without("NextPartNumberMarker"));
+        }
+        let dec = Decoder::new(r.encoding_type.as_deref());
         Ok(ListPartsOutput {
+            bucket: r.bucket,
+            key: dec.decode("Key", r.key)?,
+            upload_id: r.upload_id,
             parts: r
                 .parts
                 .into_iter()
@@ -508,6 +526,12 @@ impl ListPartsRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ListPartsOutput {
+    /// The bucket, as the server named it.
+    pub bucket: String,
+    /// The key, as the server named it (decoded).
+    pub key: String,
+    /// The upload id.
+    pub upload_id: String,
     /// The parts on this page.
     pub parts: Vec<PartInfo>,
     /// Whether more pages follow.
@@ -603,22 +627,30 @@ impl ListMultipartUploadsRequest {
         }
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
-        let r: xml::ListMultipartUploadsResult = from_xml(&sent.text().await?)?;
-        let enc = r.encoding_type.clone();
-        let enc = enc.as_deref();
+        let r: xml::ListMultipartUploadsResult =
+            xml::read_answer(sent, "ListMultipartUploadsResult").await?;
+        let dec = Decoder::new(r.encoding_type.as_deref());
+        let next_key_marker = dec
+            .decode_opt("NextKeyMarker", r.next_key_marker)?
+            .filter(|k| !k.is_empty());
+        if r.is_truncated && next_key_marker.is_none() {
+            return Err(paging::truncated_without("NextKeyMarker"));
+        }
         Ok(ListMultipartUploadsOutput {
             uploads: r
                 .uploads
                 .into_iter()
-                .map(|u| MultipartUploadInfo {
-                    key: decode_key(u.key, enc),
-                    upload_id: u.upload_id,
-                    initiated: parse_iso_time(u.initiated.as_deref()),
+                .map(|u| {
+                    Ok(MultipartUploadInfo {
+                        key: dec.decode("Upload/Key", u.key)?,
+                        upload_id: u.upload_id,
+                        initiated: parse_iso_time(u.initiated.as_deref()),
+                    })
                 })
-                .collect(),
-            common_prefixes: paging::decode_prefixes(r.common_prefixes, enc),
+                .collect::<Result<Vec<_>>>()?,
+            common_prefixes: paging::decode_prefixes(r.common_prefixes, dec)?,
             is_truncated: r.is_truncated,
-            next_key_marker: r.next_key_marker.map(|k| decode_key(k, enc)),
+            next_key_marker,
             next_upload_id_marker: r.next_upload_id_marker,
             request_id,
         })

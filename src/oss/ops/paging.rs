@@ -5,7 +5,7 @@ use std::future::Future;
 
 use futures_util::stream::{self, Stream, StreamExt};
 
-use super::decode_key;
+use super::url_encoded::Decoder;
 use crate::error::{Error, Result};
 use crate::oss::request::OssRequest;
 use crate::oss::xml::CommonPrefixXml;
@@ -31,12 +31,21 @@ pub(crate) fn optional_queries<'a>(
     req
 }
 
-/// The common prefixes of a listing, decoded as its `encoding-type` says.
-pub(crate) fn decode_prefixes(prefixes: Vec<CommonPrefixXml>, enc: Option<&str>) -> Vec<String> {
+/// The common prefixes of a listing, decoded as its `encoding-type` says. An empty
+/// `<CommonPrefixes/>` (or one with an empty `<Prefix>`) names no prefix.
+pub(crate) fn decode_prefixes(prefixes: Vec<CommonPrefixXml>, dec: Decoder) -> Result<Vec<String>> {
     prefixes
         .into_iter()
-        .map(|p| decode_key(p.prefix, enc))
+        .filter_map(|p| p.prefix.filter(|p| !p.is_empty()))
+        .map(|p| dec.decode("CommonPrefixes/Prefix", p))
         .collect()
+}
+
+/// The error of a listing marked truncated that names no way to continue.
+pub(crate) fn truncated_without(marker: &str) -> Error {
+    Error::Response(format!(
+        "the listing is marked truncated but carries no {marker}; refusing to end it silently"
+    ))
 }
 
 /// Every page from `first` on: `send` fetches a page, `next` says which request follows it

@@ -657,11 +657,11 @@ macro_rules! apply_object_options {
         if let Some(v) = o.expires {
             r = r.expires(v);
         }
-        if let Some(v) = o.acl {
-            r = r.acl(v);
+        if let Some(v) = &o.acl {
+            r = r.acl(v.clone());
         }
-        if let Some(v) = o.storage_class {
-            r = r.storage_class(v);
+        if let Some(v) = &o.storage_class {
+            r = r.storage_class(v.clone());
         }
         for (k, v) in &o.metadata {
             r = r.metadata(k.clone(), v.clone());
@@ -1043,6 +1043,7 @@ impl Job<'_> {
                         algorithm: "crc64ecma",
                         client: crc64::format(client),
                         server: crc64::format(server),
+                        computed_from: "the parts' checksums combined",
                     });
                 }
             }
