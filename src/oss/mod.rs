@@ -45,19 +45,22 @@ pub use ops::append::{
 pub use ops::list::{ListObjectsV2Output, ListObjectsV2Request, ObjectSummary};
 pub use ops::multipart::{
     CompleteMultipartUploadOutput, CompleteMultipartUploadRequest, CompletedPart,
-    InitiateMultipartUploadOutput, InitiateMultipartUploadRequest, ListMultipartUploadsOutput,
-    ListMultipartUploadsRequest, ListPartsOutput, ListPartsRequest, MultipartUploadInfo, PartInfo,
-    UploadPartOutput, UploadPartRequest,
+    InitiateMultipartUploadRequest, ListMultipartUploadsOutput, ListMultipartUploadsRequest,
+    ListPartsOutput, ListPartsRequest, MultipartUploadInfo, PartInfo, UploadPartOutput,
+    UploadPartRequest,
+};
+pub use ops::multipart_upload::{
+    AbortMultipartUploadOutput, AbortMultipartUploadRequest, MultipartUpload,
 };
 pub use ops::object::{
     DeleteObjectOutput, DeleteObjectRequest, GetObjectOutput, GetObjectRequest, HeadObjectOutput,
     HeadObjectRequest, PutObjectOutput, PutObjectRequest,
 };
-pub use stream::{BoxStream, ObjectReader};
-pub use types::{ObjectAcl, ObjectType, ServerSideEncryption, StorageClass};
 pub use post_object::{PostObjectForm, PostObjectFormRequest};
 pub use presign::{PresignOperation, PresignRequest, PresignedUrl};
 pub use retry::RetryPolicy;
+pub use stream::{BoxStream, ObjectReader};
+pub use types::{ObjectAcl, ObjectType, ServerSideEncryption, StorageClass};
 pub use uploader::{
     ResumeStatus, StartOverReason, UploadOutput, UploadProgress, UploadRequest, Uploader,
     UploaderBuilder, DEFAULT_PARALLELISM, DEFAULT_PART_SIZE,

@@ -245,7 +245,10 @@ mod tests {
             StorageClass::Other("Quantum".into())
         );
         assert_eq!(StorageClass::from("Quantum").to_string(), "Quantum");
-        assert_eq!(ObjectType::from("Folder"), ObjectType::Other("Folder".into()));
+        assert_eq!(
+            ObjectType::from("Folder"),
+            ObjectType::Other("Folder".into())
+        );
         assert_eq!(
             ServerSideEncryption::from("AES512"),
             ServerSideEncryption::Other("AES512".into())
@@ -257,7 +260,10 @@ mod tests {
     fn parsing_is_case_insensitive_and_sse_keeps_the_kms_key() {
         assert_eq!(StorageClass::from("ia"), StorageClass::InfrequentAccess);
         assert_eq!(StorageClass::from("standard"), StorageClass::Standard);
-        assert_eq!(ServerSideEncryption::from("aes256"), ServerSideEncryption::Aes256);
+        assert_eq!(
+            ServerSideEncryption::from("aes256"),
+            ServerSideEncryption::Aes256
+        );
         let kms = ServerSideEncryption::from_headers("KMS", Some("cmk-1".into()));
         assert_eq!(kms.kms_key_id(), Some("cmk-1"));
         assert_eq!(kms.to_string(), "KMS");

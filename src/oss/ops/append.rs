@@ -51,9 +51,7 @@ impl Client {
                         "key",
                         format!(
                             "the object exists and is not appendable (type {})",
-                            head.object_type
-                                .as_ref()
-                                .map_or("unknown", |t| t.as_str())
+                            head.object_type.as_ref().map_or("unknown", |t| t.as_str())
                         ),
                     ));
                 }

@@ -1,6 +1,6 @@
 //! ListObjectsV2, one page at a time or as a stream of objects.
 
-use futures_util::stream::Stream;
+use crate::oss::stream::BoxStream;
 use reqwest::Method;
 use time::OffsetDateTime;
 
@@ -8,8 +8,8 @@ use super::url_encoded::Decoder;
 use super::{paging, parse_iso_time};
 use crate::error::Result;
 use crate::oss::client::Client;
-use crate::oss::types::{ObjectType, StorageClass};
 use crate::oss::request::OssRequest;
+use crate::oss::types::{ObjectType, StorageClass};
 use crate::oss::validation;
 use crate::oss::xml;
 
@@ -128,7 +128,7 @@ impl ListObjectsV2Request {
     }
 
     /// Every page, as a stream of pages (follows continuation tokens).
-    pub fn into_pages(self) -> impl Stream<Item = Result<ListObjectsV2Output>> + Send {
+    pub fn into_pages(self) -> BoxStream<ListObjectsV2Output> {
         paging::pages(self, Self::send, |req, page: &ListObjectsV2Output| {
             match (page.is_truncated, page.next_continuation_token.clone()) {
                 (true, Some(t)) if !t.is_empty() => Some(req.continuation_token(t)),
@@ -138,7 +138,7 @@ impl ListObjectsV2Request {
     }
 
     /// Every object, as a stream.
-    pub fn into_stream(self) -> impl Stream<Item = Result<ObjectSummary>> + Send {
+    pub fn into_stream(self) -> BoxStream<ObjectSummary> {
         paging::items(self.into_pages(), |p| p.objects)
     }
 }

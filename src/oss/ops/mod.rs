@@ -3,6 +3,7 @@
 pub(crate) mod append;
 pub(crate) mod list;
 pub(crate) mod multipart;
+pub(crate) mod multipart_upload;
 pub(crate) mod object;
 mod paging;
 mod url_encoded;
@@ -14,8 +15,8 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::oss::signer::{format_http_date, parse_http_date, uri_encode};
-use crate::oss::validation;
 pub(crate) use crate::oss::types::{ObjectAcl, ServerSideEncryption, StorageClass};
+use crate::oss::validation;
 
 /// Options shared by PutObject, AppendObject and InitiateMultipartUpload.
 #[derive(Debug, Clone, Default)]

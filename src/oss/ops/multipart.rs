@@ -1,7 +1,7 @@
 //! Multipart upload: InitiateMultipartUpload, UploadPart, CompleteMultipartUpload,
 //! AbortMultipartUpload, ListParts, ListMultipartUploads.
 
-use futures_util::stream::Stream;
+use crate::oss::stream::BoxStream;
 use reqwest::Method;
 use time::OffsetDateTime;
 
@@ -11,13 +11,15 @@ use crate::error::{Error, Result};
 use crate::oss::body::Body;
 use crate::oss::client::Client;
 use crate::oss::crc64;
+use crate::oss::ops::multipart_upload::MultipartUpload;
 use crate::oss::request::{ExpectedCrc, OssRequest};
 use crate::oss::validation;
 use crate::oss::xml::{self, to_xml};
 
 impl Client {
-    /// Starts a multipart upload (InitiateMultipartUpload).
-    pub fn initiate_multipart_upload(
+    /// Starts a multipart upload (InitiateMultipartUpload); public as
+    /// [`Client::multipart_upload`].
+    pub(crate) fn initiate_multipart_upload(
         &self,
         bucket: impl Into<String>,
         key: impl Into<String>,
@@ -30,8 +32,9 @@ impl Client {
         }
     }
 
-    /// Uploads part `part_number` (1–10000) of an upload (UploadPart).
-    pub fn upload_part(
+    /// Uploads part `part_number` (1–10000) of an upload (UploadPart); public as
+    /// [`MultipartUpload::upload_part`](crate::oss::MultipartUpload::upload_part).
+    pub(crate) fn upload_part(
         &self,
         bucket: impl Into<String>,
         key: impl Into<String>,
@@ -50,8 +53,9 @@ impl Client {
     }
 
     /// Completes an upload (CompleteMultipartUpload): with explicit parts, or with
-    /// [`CompleteMultipartUploadRequest::complete_all`].
-    pub fn complete_multipart_upload(
+    /// [`CompleteMultipartUploadRequest::complete_all`]; public as
+    /// [`MultipartUpload::complete`](crate::oss::MultipartUpload::complete).
+    pub(crate) fn complete_multipart_upload(
         &self,
         bucket: impl Into<String>,
         key: impl Into<String>,
@@ -68,22 +72,25 @@ impl Client {
         }
     }
 
-    /// Aborts an upload and discards its parts (AbortMultipartUpload).
-    pub async fn abort_multipart_upload(
+    /// Aborts an upload and discards its parts (AbortMultipartUpload); public as
+    /// [`MultipartUpload::abort`](crate::oss::MultipartUpload::abort).
+    pub(crate) async fn abort_multipart_upload(
         &self,
         bucket: &str,
         key: &str,
         upload_id: &str,
     ) -> Result<Option<String>> {
-        validation::bucket_and_key(bucket, key)?;
-        upload_id_rule(upload_id)?;
-        let req = OssRequest::new("AbortMultipartUpload", Method::DELETE, bucket, Some(key))
-            .query("uploadId", upload_id);
-        Ok(self.send(req).await?.request_id())
+        let out = self
+            .existing_multipart_upload(bucket, key, upload_id)?
+            .abort()
+            .send()
+            .await?;
+        Ok(out.request_id)
     }
 
-    /// Lists the parts of an upload (ListParts), one page at a time.
-    pub fn list_parts(
+    /// Lists the parts of an upload (ListParts), one page at a time; public as
+    /// [`MultipartUpload::list_parts`](crate::oss::MultipartUpload::list_parts).
+    pub(crate) fn list_parts(
         &self,
         bucket: impl Into<String>,
         key: impl Into<String>,
@@ -113,14 +120,15 @@ impl Client {
     }
 }
 
-fn upload_id_rule(id: &str) -> Result<()> {
+pub(super) fn upload_id_rule(id: &str) -> Result<()> {
     if id.is_empty() {
         return Err(Error::invalid("upload_id", "must not be empty"));
     }
     validation::header_value("upload_id", id)
 }
 
-/// An InitiateMultipartUpload request.
+/// An InitiateMultipartUpload request, from [`Client::multipart_upload`]; start it with
+/// [`initiate`](InitiateMultipartUploadRequest::initiate).
 #[derive(Debug)]
 pub struct InitiateMultipartUploadRequest {
     client: Client,
@@ -132,8 +140,34 @@ pub struct InitiateMultipartUploadRequest {
 impl InitiateMultipartUploadRequest {
     object_option_setters!();
 
-    /// Starts the upload.
-    pub async fn send(self) -> Result<InitiateMultipartUploadOutput> {
+    /// Starts the upload and returns its handle.
+    ///
+    /// # Errors
+    ///
+    /// An invalid-input error for a bad bucket, key or option (before any request); the
+    /// service's error if it refuses; a response error if the answer names no upload id, or
+    /// names another key than the one asked for.
+    pub async fn initiate(self) -> Result<MultipartUpload> {
+        let client = self.client.clone();
+        let (bucket, key) = (self.bucket.clone(), self.key.clone());
+        let out = self.send().await?;
+        if !out.key.is_empty() && out.key != key {
+            return Err(Error::Response(format!(
+                "InitiateMultipartUpload answered for key {:?}, not the key asked for",
+                out.key
+            )));
+        }
+        Ok(MultipartUpload::started(
+            client,
+            bucket,
+            key,
+            out.upload_id,
+            out.request_id,
+        ))
+    }
+
+    /// Starts the upload (the uploader's path; users call [`initiate`](Self::initiate)).
+    pub(crate) async fn send(self) -> Result<InitiateMultipartUploadOutput> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         self.opts.validate()?;
         let mut req = OssRequest::new(
@@ -164,19 +198,18 @@ impl InitiateMultipartUploadRequest {
 
 /// What InitiateMultipartUpload answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct InitiateMultipartUploadOutput {
+pub(crate) struct InitiateMultipartUploadOutput {
     /// The bucket.
-    pub bucket: String,
-    /// The key.
-    pub key: String,
+    pub(crate) bucket: String,
+    /// The key (decoded).
+    pub(crate) key: String,
     /// The upload id every later call names.
-    pub upload_id: String,
+    pub(crate) upload_id: String,
     /// The request id.
-    pub request_id: Option<String>,
+    pub(crate) request_id: Option<String>,
 }
 
-/// An UploadPart request.
+/// An UploadPart request, from [`MultipartUpload::upload_part`].
 #[derive(Debug)]
 pub struct UploadPartRequest {
     client: Client,
@@ -511,7 +544,7 @@ impl ListPartsRequest {
     }
 
     /// Every page, as a stream of parts.
-    pub fn into_stream(self) -> impl Stream<Item = Result<PartInfo>> + Send {
+    pub fn into_stream(self) -> BoxStream<PartInfo> {
         let pages = paging::pages(self, Self::send, |req, page: &ListPartsOutput| {
             match (page.is_truncated, page.next_part_number_marker) {
                 (true, Some(m)) => Some(req.part_number_marker(m)),
@@ -657,7 +690,7 @@ impl ListMultipartUploadsRequest {
     }
 
     /// Every page, as a stream of uploads.
-    pub fn into_stream(self) -> impl Stream<Item = Result<MultipartUploadInfo>> + Send {
+    pub fn into_stream(self) -> BoxStream<MultipartUploadInfo> {
         let pages = paging::pages(
             self,
             Self::send,

@@ -212,8 +212,7 @@ impl GetObjectRequest {
             request_id: sent.request_id(),
             metadata: metadata_from(h),
             object_type: header(h, "x-oss-object-type").map(|v| ObjectType::from(v.as_str())),
-            storage_class: header(h, "x-oss-storage-class")
-                .map(|v| StorageClass::from(v.as_str())),
+            storage_class: header(h, "x-oss-storage-class").map(|v| StorageClass::from(v.as_str())),
             server_side_encryption: server_side_encryption(h),
             crc64,
             check_crc: (self.client.crc_check() && !partial)
@@ -384,8 +383,7 @@ impl HeadObjectRequest {
             last_modified: header_date(h, "last-modified"),
             crc64: sent.crc64(),
             object_type: header(h, "x-oss-object-type").map(|v| ObjectType::from(v.as_str())),
-            storage_class: header(h, "x-oss-storage-class")
-                .map(|v| StorageClass::from(v.as_str())),
+            storage_class: header(h, "x-oss-storage-class").map(|v| StorageClass::from(v.as_str())),
             cache_control: header(h, "cache-control"),
             content_disposition: header(h, "content-disposition"),
             content_encoding: header(h, "content-encoding"),

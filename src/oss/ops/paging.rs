@@ -8,6 +8,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 use super::url_encoded::Decoder;
 use crate::error::{Error, Result};
 use crate::oss::request::OssRequest;
+use crate::oss::stream::BoxStream;
 use crate::oss::xml::CommonPrefixXml;
 
 /// A page size (`max-keys`, `max-parts`, `max-uploads`) must be 1 to 1000.
@@ -54,31 +55,29 @@ pub(crate) fn pages<R, P, Fut>(
     first: R,
     send: fn(R) -> Fut,
     next: fn(R, &P) -> Option<R>,
-) -> impl Stream<Item = Result<P>> + Send
+) -> BoxStream<P>
 where
     R: Clone + Send + 'static,
     P: Send + 'static,
-    Fut: Future<Output = Result<P>> + Send,
+    Fut: Future<Output = Result<P>> + Send + 'static,
 {
-    stream::try_unfold(Some(first), move |state| async move {
+    Box::pin(stream::try_unfold(Some(first), move |state| async move {
         let Some(req) = state else { return Ok(None) };
         let page = send(req.clone()).await?;
         let following = next(req, &page);
         Ok(Some((page, following)))
-    })
+    }))
 }
 
 /// The items of every page, in order; an error ends the stream.
-pub(crate) fn items<P, T, S>(
-    pages: S,
-    of_page: fn(P) -> Vec<T>,
-) -> impl Stream<Item = Result<T>> + Send
+pub(crate) fn items<P, T, S>(pages: S, of_page: fn(P) -> Vec<T>) -> BoxStream<T>
 where
     T: Send + 'static,
-    S: Stream<Item = Result<P>> + Send,
+    P: 'static,
+    S: Stream<Item = Result<P>> + Send + 'static,
 {
-    pages.flat_map(move |page| match page {
+    Box::pin(pages.flat_map(move |page| match page {
         Ok(p) => stream::iter(of_page(p).into_iter().map(Ok).collect::<Vec<_>>()),
         Err(e) => stream::iter(vec![Err(e)]),
-    })
+    }))
 }

@@ -62,7 +62,9 @@ mod tests {
     #[test]
     fn encoding_type_is_case_insensitive_and_absent_means_verbatim() {
         assert_eq!(
-            Decoder::new(Some("URL")).decode("Key", "a%20b".into()).unwrap(),
+            Decoder::new(Some("URL"))
+                .decode("Key", "a%20b".into())
+                .unwrap(),
             "a b"
         );
         assert_eq!(
