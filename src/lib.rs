@@ -85,4 +85,12 @@ pub mod oss;
 pub mod sts;
 
 pub use credentials::{Credentials, ProvideCredentials, SharedCredentialsProvider};
+
+/// The `bytes` crate, whose [`Bytes`](bytes::Bytes) the download and body APIs use.
+pub use bytes;
 pub use error::{Error, InvalidInputError, ServiceError};
+/// The HTTP method type of the public API (the `http` crate's, as reqwest re-exports it).
+pub use reqwest::Method;
+/// The `time` crate, whose [`OffsetDateTime`](time::OffsetDateTime) and
+/// [`Duration`](time::Duration) the outputs, clocks and presigning use.
+pub use time;

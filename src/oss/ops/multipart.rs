@@ -283,6 +283,7 @@ pub struct UploadPartOutput {
 
 /// A part named in CompleteMultipartUpload.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CompletedPart {
     /// The part number.
     pub part_number: u32,
@@ -303,6 +304,19 @@ impl CompletedPart {
             crc64: None,
             size: None,
         }
+    }
+
+    /// The part's CRC-64 and size, which enable the end-to-end check of the whole object.
+    pub fn with_crc64(mut self, crc64: u64, size: u64) -> Self {
+        self.crc64 = Some(crc64);
+        self.size = Some(size);
+        self
+    }
+
+    /// The part's size alone (checked against the minimum part size before sending).
+    pub fn with_size(mut self, size: u64) -> Self {
+        self.size = Some(size);
+        self
     }
 }
 
