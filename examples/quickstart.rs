@@ -35,6 +35,7 @@ use alioss::credentials::{
     AssumeRoleCredentialsProvider, Clock, Credentials, ProvideCredentials,
     StaticCredentialsProvider,
 };
+use alioss::oss::WithObjectOptions as _;
 use alioss::oss::{self, crc64, Body, CompletedPart, StorageClass};
 use alioss::sts::policy::{actions, evaluate_effective, oss_object, Policy, RequestContext};
 use alioss::sts::{AssumeRoleRequest, StsClient};
@@ -384,10 +385,9 @@ async fn multipart(client: &oss::Client) -> Result<(), BoxError> {
 async fn presigned_put(client: &oss::Client) -> Result<(), BoxError> {
     let key = "src/presigned.txt";
     let url = client
-        .presign(oss::PresignOperation::PutObject, BUCKET, key)
+        .put_object(BUCKET, key)
         .content_type("text/plain")
-        .expires_in(Duration::from_secs(600))
-        .send()
+        .presign(Duration::from_secs(600))
         .await?;
     println!(
         "presigned {} for {key}, valid until {} (the URL is a bearer secret: not printed)",

@@ -86,9 +86,14 @@ pub mod sts;
 
 pub use credentials::{Credentials, ProvideCredentials, SharedCredentialsProvider};
 
+/// The traits most programs need in scope: `use alioss::prelude::*;`.
+pub mod prelude {
+    pub use crate::credentials::ProvideCredentials;
+    pub use crate::oss::WithObjectOptions;
+}
 /// The `bytes` crate, whose [`Bytes`](bytes::Bytes) the download and body APIs use.
 pub use bytes;
-pub use error::{Error, InvalidInputError, ServiceError};
+pub use error::{Error, ErrorKind, InvalidInputError, Result, ServiceError};
 /// The HTTP method type of the public API (the `http` crate's, as reqwest re-exports it).
 pub use reqwest::Method;
 /// The `time` crate, whose [`OffsetDateTime`](time::OffsetDateTime) and

@@ -43,6 +43,7 @@ pub(crate) enum RequestSigner {
 /// # async fn run() -> alioss::error::Result<()> {
 /// use alioss::credentials::{Credentials, StaticCredentialsProvider};
 /// use alioss::oss;
+/// use alioss::prelude::*;
 ///
 /// let creds = Credentials::new("test-key-id", "test-secret")?;
 /// let client = oss::Client::builder()

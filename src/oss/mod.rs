@@ -39,9 +39,7 @@ mod xml;
 pub use body::Body;
 pub use client::{Client, ClientBuilder, SignatureVersion, USER_AGENT};
 pub use endpoint::{region_endpoint, AddressingStyle, EndpointType};
-pub use ops::append::{
-    AppendObjectOutput, AppendObjectRequest, AppendOptions, Appender, MAX_APPENDABLE_SIZE,
-};
+pub use ops::append::{AppendObjectOutput, AppendObjectRequest, Appender, MAX_APPENDABLE_SIZE};
 pub use ops::list::{ListObjectsV2Output, ListObjectsV2Request, ObjectSummary};
 pub use ops::multipart::{
     CompleteMultipartUploadOutput, CompleteMultipartUploadRequest, CompletedPart,
@@ -56,8 +54,12 @@ pub use ops::object::{
     DeleteObjectOutput, DeleteObjectRequest, GetObjectOutput, GetObjectRequest, HeadObjectOutput,
     HeadObjectRequest, PutObjectOutput, PutObjectRequest,
 };
+pub use ops::raw::{OperationOutput, OperationRequest};
+pub use ops::{ObjectOptions, WithObjectOptions};
 pub use post_object::{PostObjectForm, PostObjectFormRequest};
-pub use presign::{PresignOperation, PresignRequest, PresignedUrl};
+pub use presign::PresignedUrl;
+pub use reqwest::header::HeaderMap;
+pub use reqwest::{Method, StatusCode};
 pub use retry::RetryPolicy;
 pub use stream::{BoxStream, ObjectReader};
 pub use types::{ObjectAcl, ObjectType, ServerSideEncryption, StorageClass};
