@@ -20,7 +20,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: alioss::oss::Client) -> alioss::error::Result<()> {
-    /// use alioss::oss::StorageClass;
+    /// use alioss::oss::{StorageClass, WithObjectOptions as _};
     ///
     /// let upload = client
     ///     .multipart_upload("examplebucket", "src/big.bin")
