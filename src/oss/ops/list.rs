@@ -71,7 +71,15 @@ impl ListObjectsV2Request {
         self
     }
 
-    /// Fetches one page.
+    /// Fetches one page (asked with `encoding-type=url`; every encoded field comes back decoded).
+    ///
+    /// # Errors
+    ///
+    /// An invalid-input error for a bad bucket or page size, before any request; the service's
+    /// error (also when it comes as an `<Error>` document with a 2xx status); transport and
+    /// credentials errors; [`Error::Response`](crate::Error::Response) for an answer that is not
+    /// a `<ListBucketResult>`, a field that is not UTF-8 once decoded, or a page marked truncated
+    /// without a `NextContinuationToken`.
     pub async fn send(self) -> Result<ListObjectsV2Output> {
         validation::bucket(&self.bucket)?;
         paging::check_page_size("max_keys", self.max_keys)?;
@@ -127,7 +135,8 @@ impl ListObjectsV2Request {
         })
     }
 
-    /// Every page, as a stream of pages (follows continuation tokens).
+    /// Every page, as a stream of pages (follows continuation tokens). An error, as
+    /// [`send`](Self::send) describes, is the stream's last item.
     pub fn into_pages(self) -> BoxStream<ListObjectsV2Output> {
         paging::pages(self, Self::send, |req, page: &ListObjectsV2Output| {
             match (page.is_truncated, page.next_continuation_token.clone()) {

@@ -410,7 +410,16 @@ impl CompleteMultipartUploadRequest {
         Some(crc)
     }
 
-    /// Completes the upload.
+    /// Completes the upload (asked with `encoding-type=url`; the answered key comes back
+    /// decoded).
+    ///
+    /// # Errors
+    ///
+    /// An invalid-input error for a bad bucket, key, upload id or part list, before any request;
+    /// the service's error (also as an `<Error>` document with a 2xx status); transport and
+    /// credentials errors; [`Error::Integrity`] when the object's CRC-64 differs from the parts'
+    /// combined; [`Error::Response`] for an answer that is not a
+    /// `<CompleteMultipartUploadResult>`.
     pub async fn send(mut self) -> Result<CompleteMultipartUploadOutput> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         upload_id_rule(&self.upload_id)?;
@@ -578,7 +587,8 @@ impl ListPartsRequest {
     ///
     /// [`Error::InvalidInput`] before any request; service (e.g.
     /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown upload), transport and
-    /// credentials errors; [`Error::Response`] for an answer that is not a ListParts result.
+    /// credentials errors; [`Error::Response`] for an answer that is not a ListParts result, or
+    /// that is marked truncated without a `NextPartNumberMarker`.
     pub async fn send(self) -> Result<ListPartsOutput> {
         let req = self.request()?;
         let sent = self.client.send(req).await?;
@@ -707,6 +717,12 @@ impl ListMultipartUploadsRequest {
     }
 
     /// Fetches one page.
+    ///
+    /// # Errors
+    ///
+    /// An invalid-input error for a bad bucket or page size, before any request; service,
+    /// transport and credentials errors; [`Error::Response`] for an answer that is not a
+    /// `<ListMultipartUploadsResult>` or that is marked truncated without a `NextKeyMarker`.
     pub async fn send(self) -> Result<ListMultipartUploadsOutput> {
         validation::bucket(&self.bucket)?;
         paging::check_page_size("max_uploads", self.max_uploads)?;
