@@ -564,3 +564,33 @@ async fn continuation_tokens_that_need_encoding_are_decoded_before_they_go_back(
     );
     assert_eq!(pages[1].continuation_token.as_ref(), Some(&tokens[0]));
 }
+
+#[tokio::test]
+async fn a_value_the_crate_does_not_know_is_sent_verbatim_and_checked_like_any_header() {
+    use alioss::oss::{ObjectAcl, WithObjectOptions as _};
+    let server = MockServer::start(|_, _| Reply::ok().header("ETag", "\"E\"")).await;
+    let oss = client(&server.endpoint());
+    oss.put_object("examplebucket", "k")
+        .body("x")
+        .storage_class("FutureClass".parse().unwrap())
+        .acl(ObjectAcl::from("bucket-owner-read"))
+        .server_side_encryption(ServerSideEncryption::from("AES512"))
+        .send()
+        .await
+        .unwrap();
+    let sent = server.request(0);
+    assert_eq!(sent.header("x-oss-storage-class"), Some("FutureClass"));
+    assert_eq!(sent.header("x-oss-object-acl"), Some("bucket-owner-read"));
+    assert_eq!(sent.header("x-oss-server-side-encryption"), Some("AES512"));
+    let e = oss
+        .put_object("examplebucket", "k")
+        .storage_class(StorageClass::Other("Bad\nClass".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.as_invalid_input().map(|i| i.field()),
+        Some("storage_class")
+    );
+    assert_eq!(server.count(), 1);
+}
