@@ -103,7 +103,7 @@ fn oss_client(
     Ok(oss::Client::builder()
         .region(REGION)
         .endpoint(emu.endpoint())
-        .path_style(true)
+        .addressing_style(oss::AddressingStyle::PathStyle)
         .clock(emulator_time(emu))
         .credentials(provider)
         .build()?)

@@ -731,7 +731,7 @@ fn emulator_service(emu: &EmulatorHandle, options: &Options) -> Result<Service, 
         oss::Client::builder()
             .region(demo::REGION)
             .endpoint(emu.endpoint())
-            .path_style(true)
+            .addressing_style(oss::AddressingStyle::PathStyle)
     };
     let mut service = Service::new(sts, request, oss_builder(), demo::BUCKET, options)?;
     service.inspector = Some(
@@ -851,7 +851,7 @@ async fn self_test(emu: &EmulatorHandle, base: &str) -> Result<(), BoxError> {
     let client = oss::Client::builder()
         .region(demo::REGION)
         .endpoint(emu.endpoint())
-        .path_style(true)
+        .addressing_style(oss::AddressingStyle::PathStyle)
         .credentials(provider)
         .build()?;
     let data = "uploaded with vended credentials\n";

@@ -809,7 +809,7 @@ async fn cname_requests_name_only_the_key() {
     let server = MockServer::start(|_, _| Reply::ok()).await;
     let port = server.addr.port();
     let oss = builder(&format!("http://localhost:{port}"))
-        .cname(true)
+        .addressing_style(oss::AddressingStyle::Cname)
         .build()
         .unwrap();
     assert_eq!(oss.addressing_style(), oss::AddressingStyle::Cname);
@@ -829,7 +829,7 @@ async fn path_style_on_request_for_a_host_name_endpoint() {
     let server = MockServer::start(|_, _| Reply::ok()).await;
     let port = server.addr.port();
     let oss = builder(&format!("http://localhost:{port}"))
-        .path_style(true)
+        .addressing_style(oss::AddressingStyle::PathStyle)
         .build()
         .unwrap();
     oss.delete_object("examplebucket", "src/a.txt")

@@ -23,6 +23,43 @@
 //!
 //! Time is injectable ([`Clock`], [`ManualClock`]), and so are variables
 //! ([`EnvironmentSource`]) and paths, so tests never touch the process environment.
+//!
+//! ## Writing your own provider
+//!
+//! Implement [`ProvideCredentials`] with the [`async_trait`] attribute this module re-exports:
+//! your crate needs no `async-trait` dependency of its own. Answer
+//! [`CredentialsError::NotConfigured`] when your source is absent (a chain then tries the next
+//! provider) and [`CredentialsError::failed`] (with [`CredentialsError::with_source`] to keep
+//! the cause) when it is there but fails. For credentials that expire, wrap a
+//! [`FetchCredentials`] in a [`RefreshingCredentialsProvider`] instead of caching yourself; for
+//! a one-off, [`provide_credentials_fn`] takes a closure.
+//!
+//! ```
+//! use alioss::credentials::{async_trait, Credentials, CredentialsError, ProvideCredentials};
+//!
+//! /// Credentials kept in a vault of one's own.
+//! #[derive(Debug)]
+//! struct VaultProvider {
+//!     path: String,
+//! }
+//!
+//! #[async_trait]
+//! impl ProvideCredentials for VaultProvider {
+//!     async fn provide_credentials(&self) -> Result<Credentials, CredentialsError> {
+//!         if self.path.is_empty() {
+//!             return Err(CredentialsError::not_configured("vault", "no vault path"));
+//!         }
+//!         // … read the vault at self.path …
+//!         Credentials::new("vault-key-id", "vault-secret")
+//!             .map_err(|e| CredentialsError::failed("vault", "bad entry").with_source(e))
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let creds = VaultProvider { path: "kv/oss".into() }.provide_credentials().await.unwrap();
+//! assert_eq!(creds.access_key_id(), "vault-key-id");
+//! # }
+//! ```
 
 use std::fmt;
 use std::sync::Arc;
@@ -30,6 +67,8 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
+
+pub use async_trait::async_trait;
 
 mod assume_role;
 mod chain;
