@@ -31,13 +31,11 @@
 use std::error::Error;
 use std::time::Duration;
 
-use alioss::credentials::{
-    AssumeRoleCredentialsProvider, Clock, Credentials, ProvideCredentials,
-    StaticCredentialsProvider,
-};
+use alioss::credentials::{Clock, Credentials, ProvideCredentials, StaticCredentialsProvider};
 use alioss::oss::WithObjectOptions as _;
 use alioss::oss::{self, crc64, Body, CompletedPart, StorageClass};
-use alioss::sts::policy::{actions, evaluate_effective, oss_object, Policy, RequestContext};
+use alioss::policy::{actions, evaluate_effective, oss_object, Policy, RequestContext};
+use alioss::providers::AssumeRoleCredentialsProvider;
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle};
 

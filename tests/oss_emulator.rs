@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use alioss::credentials::AssumeRoleCredentialsProvider;
 use alioss::credentials::{Credentials, StaticCredentialsProvider};
 use alioss::oss::WithObjectOptions as _;
 use alioss::oss::{self, crc64, Body, Client, CompletedPart, ObjectAcl, StorageClass};
+use alioss::providers::AssumeRoleCredentialsProvider;
 use alioss::sts::AssumeRoleRequest;
 use alioss::Error;
 use alioss_emulator::{EmulatorHandle, Fault};

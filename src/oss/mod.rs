@@ -28,7 +28,6 @@ mod ops;
 mod post_object;
 mod presign;
 mod request;
-mod retry;
 pub mod signer;
 mod stream;
 mod types;
@@ -36,6 +35,7 @@ mod uploader;
 pub mod validation;
 mod xml;
 
+pub use crate::retry::RetryPolicy;
 pub use body::Body;
 pub use client::{Client, ClientBuilder, SignatureVersion, USER_AGENT};
 pub use endpoint::{region_endpoint, AddressingStyle, EndpointType};
@@ -60,7 +60,6 @@ pub use post_object::{PostObjectForm, PostObjectFormRequest};
 pub use presign::PresignedUrl;
 pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, StatusCode};
-pub use retry::RetryPolicy;
 pub use stream::{BoxStream, ObjectReader};
 pub use types::{ObjectAcl, ObjectType, ServerSideEncryption, StorageClass};
 pub use uploader::{

@@ -15,7 +15,7 @@ use crate::credentials::{
     Clock, Credentials, EnvironmentSource, ProvideCredentials, SharedCredentialsProvider,
 };
 use crate::http::transport_error;
-use crate::oss::RetryPolicy;
+use crate::retry::RetryPolicy;
 use crate::Error;
 
 /// The STS API version every call names.

@@ -13,7 +13,7 @@ use hyper::body::Incoming;
 use hyper::header::HeaderMap;
 use hyper::{Method, Request, Response};
 
-use alioss::sts::policy::condition_keys;
+use alioss::policy::condition_keys;
 
 use crate::authz::Conditions;
 use crate::config::BucketAcl;
