@@ -8,6 +8,7 @@ mod support;
 
 use alioss::oss::{self, signer, ObjectType, ServerSideEncryption, StorageClass};
 use alioss::Error;
+use alioss_emulator::Fault;
 use futures_util::{StreamExt, TryStreamExt};
 use support::emulator::{admin, start, BUCKET};
 use support::oss::{client, MockServer, Reply};
@@ -529,6 +530,46 @@ async fn keys_with_control_characters_round_trip_through_multipart_and_listings(
     other.abort().send().await.unwrap();
     let e = other.list_parts().send().await.unwrap_err();
     assert_eq!(e.code(), Some("NoSuchUpload"));
+}
+
+#[tokio::test]
+async fn an_emulator_error_document_sent_with_200_is_the_service_error_it_describes() {
+    let emu = start().await;
+    let oss = admin(&emu);
+    let upload = oss
+        .multipart_upload(BUCKET, "root/check.bin")
+        .initiate()
+        .await
+        .unwrap();
+    for op in [
+        "ListObjectsV2",
+        "ListParts",
+        "ListMultipartUploads",
+        "InitiateMultipartUpload",
+    ] {
+        emu.faults().push(
+            Fault::fail_next(1)
+                .operation(op)
+                .status(200)
+                .code("AccessDenied"),
+        );
+    }
+    let errors = [
+        oss.list_objects_v2(BUCKET).send().await.unwrap_err(),
+        upload.list_parts().send().await.unwrap_err(),
+        oss.list_multipart_uploads(BUCKET).send().await.unwrap_err(),
+        oss.multipart_upload(BUCKET, "root/other.bin")
+            .initiate()
+            .await
+            .unwrap_err(),
+    ];
+    for e in errors {
+        assert_eq!(e.code(), Some("AccessDenied"), "{e:?}");
+    }
+    assert!(emu.faults().is_empty());
+    // The faults are spent: the same calls succeed now.
+    upload.list_parts().send().await.unwrap();
+    oss.list_objects_v2(BUCKET).send().await.unwrap();
 }
 
 #[tokio::test]
