@@ -81,6 +81,8 @@
 //! // Debug never shows the secret or the token.
 //! assert!(!format!("{creds:?}").contains("example-secret"));
 //! ```
+//!
+#![doc = include_str!("docs/tour.md")]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![forbid(unsafe_code)]
 
