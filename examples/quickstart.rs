@@ -352,13 +352,12 @@ async fn multipart(client: &oss::Client) -> Result<(), BoxError> {
     let key = "src/catalogue.bin";
     let data: Vec<u8> = (0..200 * 1024u32).map(|i| (i % 251) as u8).collect();
     let (part1, part2) = data.split_at(128 * 1024);
-    let upload = client.initiate_multipart_upload(BUCKET, key).send().await?;
+    let upload = client.multipart_upload(BUCKET, key).initiate().await?;
     println!("InitiateMultipartUpload {key}: upload started");
     let mut parts = Vec::new();
     for (number, chunk) in [(1u32, part1), (2, part2)] {
-        let out = client
-            .upload_part(BUCKET, key, &upload.upload_id, number)
-            .body(Body::from_bytes(chunk.to_vec()))
+        let out = upload
+            .upload_part(number, Body::from_bytes(chunk.to_vec()))
             .send()
             .await?;
         println!(
@@ -368,11 +367,7 @@ async fn multipart(client: &oss::Client) -> Result<(), BoxError> {
         );
         parts.push(CompletedPart::from(&out));
     }
-    let done = client
-        .complete_multipart_upload(BUCKET, key, &upload.upload_id)
-        .parts(parts)
-        .send()
-        .await?;
+    let done = upload.complete(parts).send().await?;
     println!(
         "CompleteMultipartUpload {key}: etag {}, crc64 {}",
         done.etag.as_deref().unwrap_or("-"),

@@ -432,7 +432,7 @@ async fn read_back(
 ) -> Result<(), BoxError> {
     let object = reader.get_object(bucket, key).send().await?;
     let reported = object.crc64;
-    let mut body = std::pin::pin!(object.into_stream());
+    let mut body = object.into_stream();
     let (mut crc, mut len) = (Crc64::new(), 0u64);
     while let Some(chunk) = body.next().await {
         let chunk = chunk?;

@@ -39,7 +39,7 @@ pub enum Error {
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// Data arrived or was stored with a different checksum than was sent.
-    #[error("integrity check failed: {algorithm} sent by the client is {client}, the server computed {server}")]
+    #[error("integrity check failed: the {algorithm} the client computed from {computed_from} is {client}, the server's is {server}")]
     Integrity {
         /// The checksum algorithm, e.g. `crc64ecma`.
         algorithm: &'static str,
@@ -47,6 +47,10 @@ pub enum Error {
         client: String,
         /// The server's value.
         server: String,
+        /// What the client computed its value from: `"the bytes sent"` for an upload,
+        /// `"the bytes received"` for a download, `"the parts' checksums combined"` for a
+        /// completed multipart upload.
+        computed_from: &'static str,
     },
     /// A response could not be understood.
     #[error("unexpected response: {0}")]

@@ -133,5 +133,12 @@ pub mod prelude {
     pub use crate::credentials::ProvideCredentials;
     pub use crate::oss::WithObjectOptions;
 }
+/// The `bytes` crate, whose [`Bytes`](bytes::Bytes) the download and body APIs use.
+pub use bytes;
 pub use error::{Error, ErrorKind, InvalidInputError, Result, ServiceError};
+/// The HTTP method type of the public API (the `http` crate's, as reqwest re-exports it).
+pub use reqwest::Method;
 pub use retry::RetryPolicy;
+/// The `time` crate, whose [`OffsetDateTime`](time::OffsetDateTime) and
+/// [`Duration`](time::Duration) the outputs, clocks and presigning use.
+pub use time;

@@ -114,6 +114,7 @@ impl fmt::Display for PolicySet {
 /// Points at one statement: its set, the policy's index in that set, the statement's index in
 /// the policy, and its `Sid`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct StatementRef {
     /// Identity or session.
     pub set: PolicySet,
@@ -144,6 +145,7 @@ impl fmt::Display for StatementRef {
 
 /// The outcome of an evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DecisionEffect {
     /// Every required set allows, and nothing denies.
     Allow,

@@ -126,6 +126,7 @@ pub fn signature(secret: &str, string_to_sign: &str) -> String {
 
 /// A parsed `ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…` header.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParsedAuthorization {
     /// The AccessKey id.
     pub access_key_id: String,

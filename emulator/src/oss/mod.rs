@@ -559,7 +559,8 @@ pub(crate) fn xml_response(xml: String) -> Response<Body> {
         .unwrap_or_else(|_| Response::new(crate::server::empty()))
 }
 
-/// `encoding-type=url` applies to keys and prefixes in listings.
+/// `encoding-type=url` applies to keys, prefixes, markers and continuation tokens in listings and
+/// multipart answers (percent-encoding, `+` as `%2B`, space as `%20`).
 pub(crate) fn maybe_encode(value: &str, url: bool) -> String {
     if url {
         alioss::oss::signer::uri_encode(value)
