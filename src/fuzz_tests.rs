@@ -166,7 +166,7 @@ fn fuzz_sts_and_credentials_json_parsers() {
         ],
         |body| {
             let _ = crate::sts::client::parse_assume_role(&body, "fuzz");
-            let _ = crate::credentials::document::parse_credentials_document("fuzz", &body);
+            let _ = crate::providers::document::parse_credentials_document("fuzz", &body);
             let e = crate::sts::error::service_error(400, &body, &["secret-value"]);
             assert!(!e.to_string().contains("secret-value"));
         },
@@ -250,7 +250,7 @@ fn policyish() -> impl Strategy<Value = String> {
 
 #[test]
 fn fuzz_ram_policy_parser_and_evaluator() {
-    use crate::sts::policy::{evaluate, evaluate_effective, Policy, RequestContext};
+    use crate::policy::{evaluate, evaluate_effective, Policy, RequestContext};
     fuzz(
         "ram policy parser and evaluator",
         (

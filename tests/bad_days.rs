@@ -137,7 +137,8 @@ async fn more_than_ten_tags_or_a_repeated_tag_key_never_reach_the_network() {
     assert_eq!(e.as_invalid_input().map(|i| i.field()), Some("tagging"));
     assert!(e.to_string().contains("at most 10"), "{e}");
     let e = oss
-        .initiate_multipart_upload("examplebucket", "k")
+        .put_object("examplebucket", "k")
+        .body("x")
         .tag("a", "1")
         .tag("a", "2")
         .send()

@@ -12,11 +12,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use alioss::credentials::{
-    Credentials, EcsRamRoleCredentialsProvider, ProvideCredentials, StaticCredentialsProvider,
-    UrlCredentialsProvider,
-};
+use alioss::credentials::{Credentials, ProvideCredentials, StaticCredentialsProvider};
 use alioss::oss::{Client, RetryPolicy};
+use alioss::providers::{EcsRamRoleCredentialsProvider, UrlCredentialsProvider};
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss::Error;
 use support::hostile::{head, respond, HostileServer, Script, Step};

@@ -1,39 +1,20 @@
 //! XML bodies OSS sends and receives (quick-xml + serde).
 
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::oss::error_response;
+use crate::oss::request::Sent;
 
-/// A document type and the root element it must have.
-pub(crate) trait XmlRoot {
-    /// The root element's name.
-    const ROOT: &'static str;
-}
-
-/// Parses an XML document into `T`, after checking that its root element is `T`'s: an
-/// `<Error>` document, an HTML page or any other XML is never taken for a result.
-pub(crate) fn from_xml<'de, T: Deserialize<'de> + XmlRoot>(xml: &'de str) -> Result<T> {
-    match root_element(xml) {
-        Some(root) if root == T::ROOT => {}
-        Some(root) => {
-            let root: String = root.chars().take(64).collect();
-            return Err(Error::Response(format!(
-                "unexpected XML answer: the root element is <{root}>, expected <{}>",
-                T::ROOT
-            )));
-        }
-        None => {
-            return Err(Error::Response(format!(
-                "the answer is not an XML document (expected <{}>)",
-                T::ROOT
-            )))
-        }
-    }
+/// Parses an XML document into `T`.
+pub(crate) fn from_xml<'de, T: Deserialize<'de>>(xml: &'de str) -> Result<T> {
     quick_xml::de::from_str(xml).map_err(|e| Error::Response(format!("malformed XML body: {e}")))
 }
 
-/// The name of the first element of `xml`, if it is XML at all.
-fn root_element(xml: &str) -> Option<String> {
+/// The name of a document's root element, if it has one.
+pub(crate) fn root_name(xml: &str) -> Option<String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
     loop {
@@ -42,9 +23,38 @@ fn root_element(xml: &str) -> Option<String> {
                 return Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned())
             }
             Event::Eof => return None,
-            Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => return None,
             _ => {}
         }
+    }
+}
+
+/// Parses the answer of a successful request whose body must be a `<root>` document.
+///
+/// An `<Error>` document (which a proxy or a misbehaving server may send with a 2xx status) is
+/// the service error it describes, never a success; any other root element is a response error.
+pub(crate) async fn read_answer<T: DeserializeOwned>(sent: Sent, root: &'static str) -> Result<T> {
+    let status = sent.response.status().as_u16();
+    let headers = sent.headers().clone();
+    let text = sent.text().await?;
+    parse_answer(status, &headers, &text, root)
+}
+
+/// [`read_answer`] once the body is read.
+pub(crate) fn parse_answer<T: DeserializeOwned>(
+    status: u16,
+    headers: &HeaderMap,
+    text: &str,
+    root: &'static str,
+) -> Result<T> {
+    match root_name(text).as_deref() {
+        Some(name) if name == root => from_xml(text),
+        Some("Error") => Err(error_response::parse(status, headers, text.as_bytes(), None).into()),
+        Some(other) => Err(Error::Response(format!(
+            "expected an XML document with root <{root}>, got <{other}>"
+        ))),
+        None => Err(Error::Response(format!(
+            "expected an XML document with root <{root}>, got no XML element"
+        ))),
     }
 }
 
@@ -169,7 +179,8 @@ pub(crate) struct UploadXml {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub(crate) struct CommonPrefixXml {
-    pub(crate) prefix: String,
+    /// Absent in an empty `<CommonPrefixes/>`.
+    pub(crate) prefix: Option<String>,
 }
 
 /// `<ListBucketResult>` of ListObjectsV2.
@@ -202,30 +213,6 @@ pub(crate) struct ObjectXml {
     pub(crate) object_type: Option<String>,
     pub(crate) size: u64,
     pub(crate) storage_class: Option<String>,
-}
-
-impl XmlRoot for ErrorXml {
-    const ROOT: &'static str = "Error";
-}
-
-impl XmlRoot for InitiateMultipartUploadResult {
-    const ROOT: &'static str = "InitiateMultipartUploadResult";
-}
-
-impl XmlRoot for CompleteMultipartUploadResult {
-    const ROOT: &'static str = "CompleteMultipartUploadResult";
-}
-
-impl XmlRoot for ListPartsResult {
-    const ROOT: &'static str = "ListPartsResult";
-}
-
-impl XmlRoot for ListMultipartUploadsResult {
-    const ROOT: &'static str = "ListMultipartUploadsResult";
-}
-
-impl XmlRoot for ListBucketResult {
-    const ROOT: &'static str = "ListBucketResult";
 }
 
 #[cfg(test)]
@@ -267,7 +254,7 @@ mod tests {
         assert_eq!(r.contents.len(), 2);
         assert_eq!(r.contents[1].size, 4);
         assert_eq!(r.contents[0].etag.as_deref(), Some("\"E1\""));
-        assert_eq!(r.common_prefixes[0].prefix, "src/dir/");
+        assert_eq!(r.common_prefixes[0].prefix.as_deref(), Some("src/dir/"));
         assert_eq!(r.next_continuation_token.as_deref(), Some("tok"));
     }
 

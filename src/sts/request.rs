@@ -25,7 +25,7 @@ pub const MAX_POLICY_CHARS: usize = 2_048;
 /// use std::time::Duration;
 /// use alioss::sts::AssumeRoleRequest;
 ///
-/// use alioss::sts::policy::{oss_object, Policy};
+/// use alioss::policy::{oss_object, Policy};
 ///
 /// let policy = Policy::builder()
 ///     .allow(["oss:PutObject"], [oss_object("examplebucket", "src/*")])
@@ -166,15 +166,15 @@ impl AssumeRoleRequestBuilder {
         self
     }
 
-    /// Narrows the role's rights with a session policy built with [`crate::sts::policy`]
+    /// Narrows the role's rights with a session policy built with [`crate::policy`]
     /// (owned or borrowed); its compact JSON must be 1–2048 characters.
-    pub fn policy(mut self, policy: impl std::borrow::Borrow<crate::sts::policy::Policy>) -> Self {
+    pub fn policy(mut self, policy: impl std::borrow::Borrow<crate::policy::Policy>) -> Self {
         self.policy = Some(policy.borrow().to_json());
         self
     }
 
     /// Narrows the role's rights with a session policy given as JSON (1–2048 characters).
-    /// [`build`](Self::build) parses it with [`Policy::from_json`](crate::sts::policy::Policy::from_json)
+    /// [`build`](Self::build) parses it with [`Policy::from_json`](crate::policy::Policy::from_json)
     /// and refuses unknown condition operators, as STS and the emulator do.
     pub fn policy_json(mut self, json: impl Into<String>) -> Self {
         self.policy = Some(json.into());
@@ -488,7 +488,7 @@ pub(crate) fn validate_policy(json: String) -> Result<String, Error> {
     }
     // The crate's own parser, strictly (unknown condition operators refused): the grammar STS
     // and the emulator enforce, checked before the network.
-    let policy = crate::sts::policy::Policy::from_json(&json)
+    let policy = crate::policy::Policy::from_json(&json)
         .map_err(|e| Error::invalid(FIELD, e.to_string()))?;
     policy
         .check_known_operators()

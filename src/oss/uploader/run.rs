@@ -280,6 +280,7 @@ impl Job<'_> {
                         algorithm: "crc64ecma",
                         client: crc64::format(expected_crc),
                         server: crc64::format(server),
+                        computed_from: "the parts' checksums combined",
                     });
                 }
             }
