@@ -56,7 +56,7 @@ type ProgressFn = dyn Fn(&UploadProgress) + Send + Sync;
 /// ```
 ///
 /// # Memory
-/// A file is never read into memory: every part is a [`Body::from_file_range`], streamed from
+/// A file is never read into memory: every part is a [`Body::from_file_range`](crate::oss::Body::from_file_range), streamed from
 /// disk in small chunks and reopened for each retry. At most `parallelism` parts are in flight.
 /// [`Uploader::upload_bytes`] sends slices of the caller's buffer without copying it;
 /// [`Uploader::upload_stream`] buffers at most `parallelism` parts.
@@ -69,7 +69,7 @@ type ProgressFn = dyn Fn(&UploadProgress) + Send + Sync;
 /// refused, reported with `tracing` (warn), and the parts stay until a lifecycle rule removes
 /// them — the upload's own error is what the call returns. The end-to-end check compares the
 /// CRC-64 combined from the parts with the one CompleteMultipartUpload answers (when the
-/// client's CRC checking is on); a mismatch is an [`Error::Integrity`].
+/// client's CRC checking is on); a mismatch is an [`Error::Integrity`](crate::Error::Integrity).
 ///
 /// # Resuming
 /// With [`UploaderBuilder::checkpoint_dir`], a file upload writes a small JSON checkpoint (see
