@@ -268,9 +268,12 @@ impl HttpOptions {
         self
     }
 
-    /// How long one operation of the OSS or STS client may take in total, every attempt and
-    /// the waits between them included (the OSS builder's own `operation_timeout` wins over
-    /// this one). Past it the operation fails with a timeout. Default: no limit. Providers that
+    /// How long one operation of the OSS or STS client may take in total, every attempt, the
+    /// waits between them and the reading of the response body included (for GetObject, the
+    /// body streamed to the caller); the OSS builder's own `operation_timeout` wins over this
+    /// one. Past it the operation fails with a timeout. Default: no limit for OSS, and
+    /// [`DEFAULT_STS_OPERATION_TIMEOUT`](crate::sts::DEFAULT_STS_OPERATION_TIMEOUT) (30 s) for
+    /// the STS client. Providers that
     /// call a URL or the ECS metadata service make one request per refresh, bounded by
     /// [`request_timeout`](Self::request_timeout).
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
