@@ -482,7 +482,8 @@ impl DownloadRequest {
         let on_bytes = |n: u64| {
             if n > 0 {
                 bytes_done.fetch_add(n, Ordering::Relaxed);
-                report(lock(&ledger).done.len() as u64);
+                let ranges_done = lock(&ledger).done.len() as u64;
+                report(ranges_done);
             }
         };
         let missing: Vec<u64> = (0..total).filter(|i| !kept.contains(i)).collect();
