@@ -177,7 +177,11 @@ async fn a_connection_dropped_mid_range_resumes_that_range_from_the_missing_byte
                 .contains(&format!("range: bytes=100000-{}", range - 1))
         })
         .collect();
-    assert_eq!(resumed.len(), 1, "the resumption asks for the missing bytes only");
+    assert_eq!(
+        resumed.len(),
+        1,
+        "the resumption asks for the missing bytes only"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -208,7 +212,8 @@ async fn a_range_that_keeps_dropping_fails_the_download_and_leaves_nothing_behin
 }
 
 const CHILD_ENV: &str = "ALIOSS_DOWNLOAD_TEST_CHILD";
-const KILL_TEST: &str = "a_download_killed_with_sigkill_resumes_and_fetches_only_the_missing_ranges";
+const KILL_TEST: &str =
+    "a_download_killed_with_sigkill_resumes_and_fetches_only_the_missing_ranges";
 const KILL_RANGE: u64 = 64 * KIB;
 const KILL_RANGES: u64 = 16;
 const KILL_AFTER: u64 = 3;
@@ -316,7 +321,12 @@ async fn kill_parent() {
 
     // Killed: no destination yet, a checkpoint and the temporary file are left.
     assert!(!dest.exists());
-    assert_eq!(files_in(&checkpoints).len(), 1, "{:?}", files_in(&checkpoints));
+    assert_eq!(
+        files_in(&checkpoints).len(),
+        1,
+        "{:?}",
+        files_in(&checkpoints)
+    );
     assert_eq!(
         files_in(&out_dir),
         vec![".killed.bin.alioss-download".to_owned()]
@@ -519,7 +529,11 @@ async fn bad_options_and_destinations_are_refused_before_any_request() {
         Some("parallelism".into())
     );
     assert_eq!(
-        field(Downloader::builder(client.clone()).checkpoint_dir("").build()),
+        field(
+            Downloader::builder(client.clone())
+                .checkpoint_dir("")
+                .build()
+        ),
         Some("checkpoint_dir".into())
     );
     let dir = tempfile::tempdir().unwrap();
@@ -530,7 +544,11 @@ async fn bad_options_and_destinations_are_refused_before_any_request() {
         ("key", PathBuf::new(), "destination"),
     ];
     for (key, dest, expected) in cases {
-        let err = d.download_file(BUCKET, key, &dest).send().await.unwrap_err();
+        let err = d
+            .download_file(BUCKET, key, &dest)
+            .send()
+            .await
+            .unwrap_err();
         let got = err.as_invalid_input().map(|e| e.field().to_owned());
         assert_eq!(got.as_deref(), Some(expected), "{err}");
     }

@@ -38,9 +38,9 @@ mod xml;
 pub use body::Body;
 pub use client::{Client, ClientBuilder, SignatureVersion, USER_AGENT};
 pub use downloader::{
-    DownloadOutput, DownloadProgress, DownloadRequest, DownloadResumeStatus, DownloadStartOverReason,
-    Downloader, DownloaderBuilder, DEFAULT_RANGES_IN_FLIGHT, DEFAULT_RANGE_RESUMES,
-    DEFAULT_RANGE_SIZE, MIN_RANGE_SIZE,
+    DownloadOutput, DownloadProgress, DownloadRequest, DownloadResumeStatus,
+    DownloadStartOverReason, Downloader, DownloaderBuilder, DEFAULT_RANGES_IN_FLIGHT,
+    DEFAULT_RANGE_RESUMES, DEFAULT_RANGE_SIZE, MIN_RANGE_SIZE,
 };
 pub use endpoint::{region_endpoint, AddressingStyle, EndpointType};
 pub use ops::append::{

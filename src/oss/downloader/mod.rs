@@ -518,9 +518,7 @@ impl DownloadRequest {
                 let (data, count) = {
                     let mut l = lock(&ledger);
                     l.done.insert(index);
-                    if let Some(slot) = usize::try_from(index)
-                        .ok()
-                        .and_then(|i| l.crcs.get_mut(i))
+                    if let Some(slot) = usize::try_from(index).ok().and_then(|i| l.crcs.get_mut(i))
                     {
                         *slot = Some(crc);
                     }

@@ -57,7 +57,10 @@ impl RangeJob<'_> {
         let mut received = 0u64;
         let mut resumed = 0u32;
         loop {
-            match self.stream_from(received, &mut out, &mut crc, on_bytes).await {
+            match self
+                .stream_from(received, &mut out, &mut crc, on_bytes)
+                .await
+            {
                 Ok(()) => break,
                 Err((e, got)) => {
                     received += got;
@@ -151,7 +154,9 @@ impl RangeJob<'_> {
                     written,
                 ));
             }
-            out.write_all(&chunk).await.map_err(|e| (e.into(), written))?;
+            out.write_all(&chunk)
+                .await
+                .map_err(|e| (e.into(), written))?;
             crc.update(&chunk);
             written += n;
             unreported += n;
@@ -164,10 +169,7 @@ impl RangeJob<'_> {
         if written < want {
             return Err((
                 Error::transport(
-                    format!(
-                        "range {} ended after {written} of {want} bytes",
-                        self.index
-                    ),
+                    format!("range {} ended after {written} of {want} bytes", self.index),
                     false,
                     false,
                 ),
