@@ -43,9 +43,7 @@ pub use downloader::{
     DEFAULT_RANGE_RESUMES, DEFAULT_RANGE_SIZE, MIN_RANGE_SIZE,
 };
 pub use endpoint::{region_endpoint, AddressingStyle, EndpointType};
-pub use ops::append::{
-    AppendObjectOutput, AppendObjectRequest, AppendOptions, Appender, MAX_APPENDABLE_SIZE,
-};
+pub use ops::append::{AppendObjectOutput, AppendObjectRequest, Appender, MAX_APPENDABLE_SIZE};
 pub use ops::list::{ListObjectsV2Output, ListObjectsV2Request, ObjectSummary};
 pub use ops::multipart::{
     CompleteMultipartUploadOutput, CompleteMultipartUploadRequest, CompletedPart,
@@ -57,9 +55,12 @@ pub use ops::object::{
     DeleteObjectOutput, DeleteObjectRequest, GetObjectOutput, GetObjectRequest, HeadObjectOutput,
     HeadObjectRequest, PutObjectOutput, PutObjectRequest,
 };
-pub use ops::{ObjectAcl, ServerSideEncryption, StorageClass};
+pub use ops::raw::{OperationOutput, OperationRequest};
+pub use ops::{ObjectAcl, ObjectOptions, ServerSideEncryption, StorageClass, WithObjectOptions};
 pub use post_object::{PostObjectForm, PostObjectFormRequest};
-pub use presign::{PresignOperation, PresignRequest, PresignedUrl};
+pub use presign::PresignedUrl;
+pub use reqwest::header::HeaderMap;
+pub use reqwest::{Method, StatusCode};
 pub use retry::RetryPolicy;
 pub use uploader::{
     ResumeStatus, StartOverReason, UploadOutput, UploadProgress, UploadRequest, Uploader,
