@@ -7,7 +7,7 @@ use std::sync::Arc;
 use alioss::credentials::{
     DefaultCredentialsChain, StaticCredentialsProvider, UrlCredentialsProvider,
 };
-use alioss::oss::Client;
+use alioss::oss::{AddressingStyle, Client};
 use alioss::{Error, SharedCredentialsProvider};
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle};
 
@@ -67,7 +67,7 @@ impl Context {
             builder = builder.endpoint(e.clone());
         }
         if args.path_style {
-            builder = builder.path_style(true);
+            builder = builder.addressing_style(AddressingStyle::PathStyle);
         }
         let client = builder.build()?;
         let progress =

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use alioss::oss::PresignOperation;
 use alioss::Error;
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use time::format_description::well_known::Rfc3339;
@@ -77,10 +76,12 @@ pub(crate) async fn remove(ctx: &Context, args: &RmArgs) -> Result<(), Error> {
 /// Prints a presigned URL (the command's output: it is printed because it was asked for).
 pub(crate) async fn presign(ctx: &Context, args: &PresignArgs) -> Result<(), Error> {
     let (bucket, key) = parse_url(&args.url)?;
-    let operation = match args.method.to_ascii_uppercase().as_str() {
-        "GET" => PresignOperation::GetObject,
-        "PUT" => PresignOperation::PutObject,
-        "HEAD" => PresignOperation::HeadObject,
+    let expires = Duration::from_secs(args.expires);
+    let c = &ctx.client;
+    let url = match args.method.to_ascii_uppercase().as_str() {
+        "GET" => c.presign_get(bucket, key, expires).await?,
+        "PUT" => c.presign_put(bucket, key, expires).await?,
+        "HEAD" => c.presign_head(bucket, key, expires).await?,
         other => {
             return Err(Error::invalid(
                 "method",
@@ -88,12 +89,6 @@ pub(crate) async fn presign(ctx: &Context, args: &PresignArgs) -> Result<(), Err
             ))
         }
     };
-    let url = ctx
-        .client
-        .presign(operation, bucket, key)
-        .expires_in(Duration::from_secs(args.expires))
-        .send()
-        .await?;
     println!("{}", url.url());
     if let Ok(when) = url.expiration().format(&Rfc3339) {
         eprintln!("expires {when}");

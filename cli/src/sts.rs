@@ -21,7 +21,7 @@ pub(crate) async fn run(ctx: &Context, args: &StsArgs) -> Result<(), Error> {
         request = request.policy_json(json);
     }
     let request = request.build()?;
-    let mut sts = StsClient::builder().credentials_provider(ctx.credentials.clone());
+    let mut sts = StsClient::builder().shared_credentials(ctx.credentials.clone());
     if let Some(region) = &ctx.region {
         sts = sts.region(region.clone());
     }

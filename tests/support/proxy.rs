@@ -7,10 +7,13 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// What each relayed connection's client sent, one buffer per connection.
+type SentLog = Arc<Mutex<Vec<Arc<Mutex<Vec<u8>>>>>>;
+
 /// The relay.
 pub struct CountingProxy {
     addr: std::net::SocketAddr,
-    sent: Arc<Mutex<Vec<Arc<Mutex<Vec<u8>>>>>>,
+    sent: SentLog,
 }
 
 impl CountingProxy {
@@ -22,7 +25,7 @@ impl CountingProxy {
             .to_owned();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let sent: Arc<Mutex<Vec<Arc<Mutex<Vec<u8>>>>>> = Arc::default();
+        let sent: SentLog = Arc::default();
         let all = sent.clone();
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
