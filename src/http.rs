@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
-use crate::oss::USER_AGENT;
 use crate::Error;
+
+/// The user agent every request carries: `alioss/<version>`.
+pub const USER_AGENT: &str = concat!("alioss/", env!("CARGO_PKG_VERSION"));
 
 /// A reqwest client builder with the crate's user agent, the given timeouts and no redirects
 /// (a redirect would resend signed headers to another host).

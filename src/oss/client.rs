@@ -13,11 +13,10 @@ use crate::error::{Error, Result};
 use crate::oss::endpoint::{
     region_endpoint, region_from_host, AddressingStyle, Endpoint, EndpointType,
 };
-use crate::oss::retry::RetryPolicy;
 use crate::oss::signer::{V1Signer, V4Signer};
+use crate::retry::RetryPolicy;
 
-/// The user agent every request carries: `alioss/<version>`.
-pub const USER_AGENT: &str = concat!("alioss/", env!("CARGO_PKG_VERSION"));
+pub use crate::http::USER_AGENT;
 
 /// Which OSS signature requests carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

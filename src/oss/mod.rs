@@ -29,12 +29,14 @@ mod ops;
 mod post_object;
 mod presign;
 mod request;
-mod retry;
 pub mod signer;
+mod stream;
+mod types;
 mod uploader;
 pub mod validation;
 mod xml;
 
+pub use crate::retry::RetryPolicy;
 pub use body::Body;
 pub use client::{Client, ClientBuilder, SignatureVersion, USER_AGENT};
 pub use downloader::{
@@ -47,21 +49,25 @@ pub use ops::append::{AppendObjectOutput, AppendObjectRequest, Appender, MAX_APP
 pub use ops::list::{ListObjectsV2Output, ListObjectsV2Request, ObjectSummary};
 pub use ops::multipart::{
     CompleteMultipartUploadOutput, CompleteMultipartUploadRequest, CompletedPart,
-    InitiateMultipartUploadOutput, InitiateMultipartUploadRequest, ListMultipartUploadsOutput,
-    ListMultipartUploadsRequest, ListPartsOutput, ListPartsRequest, MultipartUploadInfo, PartInfo,
-    UploadPartOutput, UploadPartRequest,
+    InitiateMultipartUploadRequest, ListMultipartUploadsOutput, ListMultipartUploadsRequest,
+    ListPartsOutput, ListPartsRequest, MultipartUploadInfo, PartInfo, UploadPartOutput,
+    UploadPartRequest,
+};
+pub use ops::multipart_upload::{
+    AbortMultipartUploadOutput, AbortMultipartUploadRequest, MultipartUpload,
 };
 pub use ops::object::{
     DeleteObjectOutput, DeleteObjectRequest, GetObjectOutput, GetObjectRequest, HeadObjectOutput,
     HeadObjectRequest, PutObjectOutput, PutObjectRequest,
 };
 pub use ops::raw::{OperationOutput, OperationRequest};
-pub use ops::{ObjectAcl, ObjectOptions, ServerSideEncryption, StorageClass, WithObjectOptions};
+pub use ops::{ObjectOptions, WithObjectOptions};
 pub use post_object::{PostObjectForm, PostObjectFormRequest};
 pub use presign::PresignedUrl;
 pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, StatusCode};
-pub use retry::RetryPolicy;
+pub use stream::{BoxStream, ObjectReader};
+pub use types::{ObjectAcl, ObjectType, ServerSideEncryption, StorageClass};
 pub use uploader::{
     ResumeStatus, StartOverReason, UploadOutput, UploadProgress, UploadRequest, Uploader,
     UploaderBuilder, DEFAULT_PARALLELISM, DEFAULT_PART_SIZE,

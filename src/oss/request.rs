@@ -29,6 +29,17 @@ pub(crate) enum ExpectedCrc {
     Known(u64),
 }
 
+impl ExpectedCrc {
+    /// What the client's value is computed from, for the integrity error.
+    fn computed_from(&self) -> &'static str {
+        match self {
+            ExpectedCrc::None | ExpectedCrc::OfBody => "the bytes sent",
+            ExpectedCrc::AppendedTo(_) => "the previous checksum and the bytes sent",
+            ExpectedCrc::Known(_) => "the parts' checksums combined",
+        }
+    }
+}
+
 /// One OSS operation, before signing.
 #[derive(Debug)]
 pub(crate) struct OssRequest {
@@ -287,6 +298,7 @@ impl Client {
                         algorithm: "crc64ecma",
                         client: crc64::format(client),
                         server: crc64::format(server),
+                        computed_from: req.expected_crc.computed_from(),
                     });
                 }
             }

@@ -15,7 +15,7 @@ use crate::credentials::{
     Clock, Credentials, EnvironmentSource, ProvideCredentials, SharedCredentialsProvider,
 };
 use crate::http::transport_error;
-use crate::oss::RetryPolicy;
+use crate::retry::RetryPolicy;
 use crate::Error;
 
 /// The STS API version every call names.
@@ -62,6 +62,7 @@ impl fmt::Debug for NonceGenerator {
 
 /// The user an `AssumeRole` call turned the caller into.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AssumedRoleUser {
     /// `acs:ram::<account-id>:role/<role-name>/<session-name>`.
     pub arn: String,
@@ -71,6 +72,7 @@ pub struct AssumedRoleUser {
 
 /// What `AssumeRole` (or `AssumeRoleWithOIDC`) answered.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AssumeRoleOutput {
     /// The temporary credentials (`STS.` id, secret, security token, expiration).
     pub credentials: Credentials,

@@ -5,8 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::document::{excerpt, parse_credentials_document};
-use super::refreshing::{FetchCredentials, RefreshingCredentialsProvider};
-use super::{Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials};
+use crate::credentials::{
+    Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials,
+};
+use crate::credentials::{FetchCredentials, RefreshingCredentialsProvider};
 use crate::Error;
 
 const PROVIDER: &str = "ecs-ram-role";

@@ -7,8 +7,10 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 use super::document::{excerpt, parse_credentials_document};
-use super::refreshing::{FetchCredentials, RefreshingCredentialsProvider};
-use super::{Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials};
+use crate::credentials::{
+    Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials,
+};
+use crate::credentials::{FetchCredentials, RefreshingCredentialsProvider};
 use crate::Error;
 
 const PROVIDER: &str = "credentials-uri";

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
-use super::{
-    AssumeRoleCredentialsProvider, Clock, Credentials, CredentialsError,
-    EcsRamRoleCredentialsProvider, EnvironmentSource, ProvideCredentials,
+use super::{AssumeRoleCredentialsProvider, EcsRamRoleCredentialsProvider};
+use crate::credentials::{
+    Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials,
     SharedCredentialsProvider, StaticCredentialsProvider,
 };
 use crate::sts::{AssumeRoleRequest, StsClientBuilder};

@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use super::{
-    CliConfigCredentialsProvider, Clock, Credentials, CredentialsError,
-    EcsRamRoleCredentialsProvider, EnvironmentCredentialsProvider, EnvironmentSource,
-    OidcCredentialsProvider, ProfileFileCredentialsProvider, ProvideCredentials,
-    SharedCredentialsProvider, UrlCredentialsProvider,
+    CliConfigCredentialsProvider, EcsRamRoleCredentialsProvider, OidcCredentialsProvider,
+    ProfileFileCredentialsProvider, UrlCredentialsProvider,
+};
+use crate::credentials::{
+    Clock, Credentials, CredentialsError, EnvironmentCredentialsProvider, EnvironmentSource,
+    ProvideCredentials, SharedCredentialsProvider,
 };
 use crate::sts::StsClientBuilder;
 
