@@ -4,10 +4,9 @@
 use std::io::IsTerminal as _;
 use std::sync::Arc;
 
-use alioss::credentials::{
-    DefaultCredentialsChain, StaticCredentialsProvider, UrlCredentialsProvider,
-};
+use alioss::credentials::StaticCredentialsProvider;
 use alioss::oss::{AddressingStyle, Client};
+use alioss::providers::{DefaultCredentialsChain, UrlCredentialsProvider};
 use alioss::{Error, SharedCredentialsProvider};
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle};
 

@@ -75,7 +75,7 @@ type ProgressFn = dyn Fn(&DownloadProgress) + Send + Sync;
 /// # Failures
 /// A connection dropped in the middle of a range is resumed with a GET of the range's missing
 /// bytes only (up to [`DownloaderBuilder::range_resumes`] times per range); other errors have
-/// already been retried by the client's [`RetryPolicy`](crate::oss::RetryPolicy). When a range
+/// already been retried by the client's [`RetryPolicy`](crate::RetryPolicy). When a range
 /// fails for good, no further range starts, the ones in flight are cancelled and the error is
 /// returned. Without a checkpoint the temporary file is then removed.
 ///
@@ -561,6 +561,7 @@ impl DownloadRequest {
                     algorithm: "crc64ecma",
                     client: crc64::format(whole),
                     server: crc64::format(server),
+                    computed_from: "the bytes received (the ranges' checksums combined)",
                 });
             }
         }
