@@ -342,3 +342,107 @@ fn the_emulator_flag_runs_an_embedded_emulator() {
         "{ls}"
     );
 }
+
+/// A token-vending endpoint on 127.0.0.1:0 that answers every request with `body` (JSON).
+async fn vending_endpoint(body: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let mut seen = Vec::new();
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(resp.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    format!("http://{addr}/sts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_partner_uploads_with_credentials_from_a_vending_url() {
+    use time::format_description::well_known::Rfc3339;
+    let emu = emulator().await;
+    // The organisation's side: AssumeRole for the PutObject-only role, served as JSON.
+    let sts = alioss::sts::StsClient::builder()
+        .endpoint(emu.endpoint())
+        .credentials(alioss::credentials::StaticCredentialsProvider::new(
+            emu.user_credentials(demo::USER_NAME).unwrap(),
+        ))
+        .build()
+        .unwrap();
+    let request = alioss::sts::AssumeRoleRequest::builder()
+        .role_arn(demo::ROLE_ARN)
+        .role_session_name("partner-cli")
+        .duration_seconds(900)
+        .build()
+        .unwrap();
+    let vended = sts.assume_role(&request).await.unwrap().credentials;
+    let json = format!(
+        r#"{{"AccessKeyId":"{}","AccessKeySecret":"{}","SecurityToken":"{}","Expiration":"{}"}}"#,
+        vended.access_key_id(),
+        vended.access_key_secret(),
+        vended.security_token().unwrap(),
+        vended.expiration().unwrap().format(&Rfc3339).unwrap()
+    );
+    let url = vending_endpoint(json).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("vended.txt");
+    std::fs::write(&f, "uploaded with vended credentials").unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_alioss"));
+    cmd.env_clear()
+        .env("HOME", dir.path())
+        .env("OSS_ENDPOINT", emu.endpoint())
+        .env("OSS_REGION", demo::REGION)
+        .args(["--vending-url", &url, "cp"])
+        .arg(&f)
+        .arg("oss://examplebucket/src/vended.txt");
+    let out = run(&mut cmd);
+    assert!(stdout(&out).contains("32 bytes, ETag"), "{}", stdout(&out));
+
+    // The role may only upload: reading back needs the admin.
+    let back = dir.path().join("back.txt");
+    run(alioss(&emu, "admin", dir.path())
+        .args(["cp", "oss://examplebucket/src/vended.txt"])
+        .arg(&back));
+    assert_eq!(
+        std::fs::read_to_string(&back).unwrap(),
+        "uploaded with vended credentials"
+    );
+    // And the vended credentials cannot download: refused with the hint, exit 1.
+    let mut denied = Command::new(env!("CARGO_BIN_EXE_alioss"));
+    denied
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("OSS_ENDPOINT", emu.endpoint())
+        .env("OSS_REGION", demo::REGION)
+        .args([
+            "--vending-url",
+            &url,
+            "cp",
+            "oss://examplebucket/src/vended.txt",
+        ])
+        .arg(dir.path().join("nope.txt"));
+    let out = denied.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("AccessDenied") && err.contains("hint: "),
+        "{err}"
+    );
+    assert!(!dir.path().join("nope.txt").exists());
+}
