@@ -554,3 +554,38 @@ async fn bad_options_and_destinations_are_refused_before_any_request() {
     }
     assert_eq!(server.count(), 0, "nothing was sent");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_range_is_bound_to_the_etag_so_a_replaced_object_fails_the_download() {
+    // The object is replaced between HeadObject and the first range: OSS answers 412.
+    let server = MockServer::start(|req, _| match req.method.as_str() {
+        "HEAD" => Reply::ok()
+            .header("ETag", "\"ETAG-OLD\"")
+            .header("Content-Length", "50000")
+            .header("x-oss-request-id", "REQ-1"),
+        _ => Reply::error(
+            412,
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold.",
+        ),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("replaced.bin");
+    let err = Downloader::builder(support::oss::client(&server.endpoint()))
+        .range_size(16 * KIB)
+        .parallelism(1)
+        .build()
+        .unwrap()
+        .download_file(BUCKET, "replaced.bin", &dest)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("PreconditionFailed"), "{err}");
+    let get = server.request(1);
+    assert_eq!(get.method, "GET");
+    assert_eq!(get.header("if-match"), Some("\"ETAG-OLD\""));
+    assert_eq!(get.header("range"), Some("bytes=0-16383"));
+    assert_eq!(server.count(), 2, "no further range after the refusal");
+    assert!(files_in(dir.path()).is_empty());
+}
