@@ -395,7 +395,7 @@ impl DownloadRequest {
     /// renamed.
     pub async fn send(self) -> Result<DownloadOutput> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
-        let destination = absolute_destination(&self.destination)?;
+        let destination = absolute_destination(&self.destination).await?;
         let span = tracing::info_span!(
             "download",
             bucket = %self.bucket,
@@ -664,14 +664,14 @@ async fn save_checkpoint(path: &Path, data: &CheckpointData) {
 
 /// The destination as an absolute path; refuses an empty path, one without a file name, or an
 /// existing directory.
-fn absolute_destination(path: &Path) -> Result<PathBuf> {
+async fn absolute_destination(path: &Path) -> Result<PathBuf> {
     if path.as_os_str().is_empty() {
         return Err(Error::invalid("destination", "must not be empty"));
     }
     if path.file_name().is_none() {
         return Err(Error::invalid("destination", "must name a file"));
     }
-    if path.is_dir() {
+    if tokio::fs::metadata(path).await.is_ok_and(|m| m.is_dir()) {
         return Err(Error::invalid(
             "destination",
             "is a directory; name the file to write",
