@@ -7,6 +7,8 @@
 //! The modules, bottom layer first (each uses only those before it):
 //!
 //! * [`error`] — one [`Error`] with [`ErrorKind`]s to match, [`RetryPolicy`];
+//! * [`http`] — the transport every client and provider shares ([`http::HttpOptions`]: proxy,
+//!   root certificates, user agent, pool, timeouts, or a `reqwest::Client` of your own);
 //! * [`credentials`] — credentials that never print their secrets, the [`ProvideCredentials`]
 //!   trait, static / environment / refreshing providers;
 //! * [`policy`] — the RAM policy language: a typed session-policy builder, parser and evaluator;
@@ -68,6 +70,33 @@
 //! Runnable versions against the emulator: `cargo run --example quickstart`,
 //! `cargo run --example sts_server -- --demo`, `cargo run --example upload`.
 //!
+//! ## Configuring the transport
+//!
+//! Proxies, extra root certificates (a private endpoint's CA, a TLS-inspecting proxy), the
+//! platform's root store (feature `native-roots`), a user-agent suffix, pool and timeouts are
+//! one [`http::HttpOptions`] value, which every client and provider takes through its
+//! `http_options` builder method; a `reqwest::Client` of your own can be handed in instead.
+//! alioss uses reqwest 0.12 with rustls on `ring` (no cmake or nasm to build) and the bundled
+//! Mozilla roots by default; see [`http`] for why.
+//!
+//! ```
+//! # fn run() -> Result<(), alioss::Error> {
+//! use alioss::credentials::{Credentials, StaticCredentialsProvider};
+//! use alioss::http::HttpOptions;
+//!
+//! let http = HttpOptions::new()
+//!     .proxy("http://proxy.corp.example:3128")
+//!     .no_proxy("100.100.100.200")
+//!     .user_agent_suffix("partner-sync/2.1");
+//! let client = alioss::oss::Client::builder()
+//!     .region("cn-hangzhou")
+//!     .credentials(StaticCredentialsProvider::new(Credentials::new("id", "secret")?))
+//!     .http_options(http)
+//!     .build()?;
+//! # let _ = client; Ok(()) }
+//! # run().unwrap();
+//! ```
+//!
 //! ## Safety with secrets
 //!
 //! ```
@@ -86,11 +115,12 @@
 #![doc = include_str!("docs/tour.md")]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod credentials;
 mod encoding;
 pub mod error;
-mod http;
+pub mod http;
 pub mod oss;
 pub mod policy;
 pub mod providers;

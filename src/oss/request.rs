@@ -242,6 +242,18 @@ impl Client {
         );
         signable.query = req.query.clone();
         signable.headers = req.headers.clone();
+        if self.inner.sign_host {
+            // Signed only when the request carries it, so it is set here as the URL names it.
+            let url = self.url(req.bucket.as_deref(), req.key.as_deref(), &req.query);
+            if let Some(host) = url::Url::parse(&url).ok().and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_owned(),
+                })
+            }) {
+                signable.set_header("host", host);
+            }
+        }
         match &self.inner.signer {
             RequestSigner::V4(s) => s.sign_headers(&mut signable, &creds, time)?,
             RequestSigner::V1(s) => s.sign_headers(&mut signable, &creds, time)?,
