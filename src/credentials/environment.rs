@@ -88,6 +88,11 @@ impl EnvironmentCredentialsProvider {
     }
 
     /// Resolves credentials now, synchronously.
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialsError::NotConfigured`] when no AccessKey variables are set;
+    /// `ProviderFailed` when they are set but invalid (an empty secret, a token without a key).
     pub fn credentials(&self) -> Result<Credentials, CredentialsError> {
         for [id_var, secret_var, token_var] in FAMILIES {
             let id = self.env.get(id_var);

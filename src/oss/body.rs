@@ -78,6 +78,10 @@ impl Body {
     }
 
     /// The whole file at `path`, streamed from disk (its length is read now).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) when the file cannot be opened or its size read.
     pub async fn from_path(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let meta = tokio::fs::metadata(&path).await?;
@@ -94,6 +98,11 @@ impl Body {
     }
 
     /// `len` bytes of the file at `path` from `offset` (a multipart part), streamed from disk.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) when the file cannot be opened;
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) when the range reaches past its end.
     pub async fn from_file_range(path: impl AsRef<Path>, offset: u64, len: u64) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let meta = tokio::fs::metadata(&path).await?;

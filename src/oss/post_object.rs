@@ -140,6 +140,11 @@ impl PostObjectFormRequest {
     }
 
     /// Signs the policy and returns the form. Needs credentials but sends nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a bad bucket, key, size range or lifetime; a credentials
+    /// error when the provider fails. Nothing is sent.
     pub async fn send(self) -> Result<PostObjectForm> {
         validation::bucket(&self.bucket)?;
         validation::presign_expiry(self.expires_in)?;

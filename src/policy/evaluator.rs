@@ -225,6 +225,11 @@ impl fmt::Display for Decision {
 /// Evaluates `policies` (one identity's policies) for the request: explicit deny, allow, or
 /// implicit deny. An error (unknown condition operator, unreadable context value) must be
 /// treated as a deny.
+///
+/// # Errors
+///
+/// [`PolicyError`] when a policy uses a condition operator the evaluator does not know
+/// (evaluation fails closed).
 pub fn evaluate(policies: &[Policy], ctx: &RequestContext) -> Result<Decision, PolicyError> {
     evaluate_effective(policies, None, ctx)
 }
@@ -246,6 +251,10 @@ pub fn evaluate(policies: &[Policy], ctx: &RequestContext) -> Result<Decision, P
 /// assert_eq!(decision.effect, DecisionEffect::ImplicitDeny);
 /// assert!(decision.to_string().contains("session policy"));
 /// ```
+///
+/// # Errors
+///
+/// [`PolicyError`] as [`evaluate`].
 pub fn evaluate_effective(
     identity: &[Policy],
     session: Option<&Policy>,

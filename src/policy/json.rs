@@ -18,6 +18,11 @@ impl Policy {
     /// no other element, no repeated key. Condition operators this crate does not know are kept
     /// (see [`ConditionOperator::Unknown`]; [`Policy::check_known_operators`] refuses them);
     /// values of known operators are checked.
+    ///
+    /// # Errors
+    ///
+    /// [`PolicyError`] naming the element and the rule it breaks (version, effect, actions,
+    /// resources, conditions, repeated keys).
     pub fn from_json(json: &str) -> Result<Policy, PolicyError> {
         let document: Json =
             serde_json::from_str(json).map_err(|e| PolicyError::MalformedJson {

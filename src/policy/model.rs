@@ -54,6 +54,11 @@ impl Policy {
 
     /// The compact JSON, checked for use as an STS session policy: between 1 and
     /// [`MAX_SESSION_POLICY_LEN`] bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`PolicyError`] when the JSON is longer than a session policy may be
+    /// ([`MAX_SESSION_POLICY_LEN`]).
     pub fn to_session_policy_json(&self) -> Result<String, PolicyError> {
         let json = self.to_json();
         check_session_policy_len(&json)?;
@@ -64,6 +69,10 @@ impl Policy {
     /// which [`Policy::from_json`] keeps. Use it where a document must be fully understood
     /// before it is accepted (e.g. a server checking a session policy's grammar the way STS
     /// does); the error names the condition block and the operator.
+    ///
+    /// # Errors
+    ///
+    /// [`PolicyError`] naming the first condition operator that is not known.
     pub fn check_known_operators(&self) -> Result<(), PolicyError> {
         for (index, statement) in self.statements.iter().enumerate() {
             if let Some(condition) = statement
@@ -104,6 +113,10 @@ impl Policy {
 
 /// Checks that a session policy's JSON is 1 to [`MAX_SESSION_POLICY_LEN`] bytes long (STS counts
 /// characters; bytes are never fewer, so a policy that passes here is never too long for STS).
+///
+/// # Errors
+///
+/// [`PolicyError`] when `json` is longer than [`MAX_SESSION_POLICY_LEN`].
 pub fn check_session_policy_len(json: &str) -> Result<(), PolicyError> {
     if json.is_empty() || json.len() > MAX_SESSION_POLICY_LEN {
         return Err(PolicyError::SessionPolicyLength {
@@ -415,6 +428,11 @@ impl StatementBuilder {
 
     /// Checks the statement: effect set, at least one well-formed action and resource, known
     /// condition operators with readable values.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming the element that is missing
+    /// or invalid.
     pub fn build(self) -> Result<Statement, crate::Error> {
         Ok(self.build_checked("Statement")?)
     }
@@ -490,6 +508,11 @@ impl PolicyBuilder {
 
     /// Checks every statement (errors name the element, e.g. `Statement[1].Resource[0]`, and
     /// the rule) and returns the policy.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming the statement element that is
+    /// missing or invalid.
     pub fn build(self) -> Result<Policy, crate::Error> {
         if self.statements.is_empty() {
             return Err(

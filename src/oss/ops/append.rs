@@ -37,6 +37,11 @@ impl Client {
     /// An [`Appender`] for `bucket`/`key`: reads the object's current length and CRC-64
     /// (HeadObject), or starts a new object when there is none. Fails if the object exists and
     /// is not appendable.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a bad bucket or key, or when the object exists and is not
+    /// appendable; the HeadObject's service, transport and credentials errors.
     pub async fn appender(
         &self,
         bucket: impl Into<String>,
@@ -75,6 +80,10 @@ impl Client {
     /// `Some(0)` for a new object), without asking HeadObject first: for credentials that may
     /// upload but not read (HeadObject needs `oss:GetObject`). Recovery after an ambiguous
     /// failure still asks HeadObject.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a bad bucket or key.
     pub fn appender_at(
         &self,
         bucket: impl Into<String>,
@@ -245,6 +254,11 @@ impl Appender {
     }
 
     /// Appends `body`.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppendObjectRequest::send`]; after an ambiguous failure, the HeadObject that checks
+    /// whether the earlier attempt landed may fail too. Data is never appended twice.
     pub async fn append(&mut self, body: impl Into<Body>) -> Result<AppendObjectOutput> {
         let body = body.into();
         let len = body.len();

@@ -149,6 +149,11 @@ impl V1Signer {
     }
 
     /// Signs in header mode: sets `Date`, `x-oss-security-token` and `Authorization`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the request cannot be signed (a
+    /// header value that is not valid).
     pub fn sign_headers(
         &self,
         req: &mut SignableRequest,
@@ -172,6 +177,11 @@ impl V1Signer {
 
     /// Presigns: adds `security-token` (temporary credentials), `Expires` (absolute unix
     /// seconds), `OSSAccessKeyId` and `Signature` to the query.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the expiry is out of range or
+    /// the request cannot be signed.
     pub fn presign(
         &self,
         req: &mut SignableRequest,

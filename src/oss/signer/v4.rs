@@ -387,6 +387,11 @@ fn validate_region(region: &str) -> Result<()> {
 
 impl V4Signer {
     /// A signer for OSS in `region` (e.g. `cn-hangzhou`; a leading `oss-` is stripped).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming `region` when it is empty or
+    /// not a region id.
     pub fn new(region: &str) -> Result<Self> {
         let region = region.strip_prefix("oss-").unwrap_or(region);
         validate_region(region)?;
@@ -399,6 +404,11 @@ impl V4Signer {
     }
 
     /// A signer for OSS on CloudBox `box_id` (e.g. `cb-123`): product `oss-cloudbox`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming `cloudbox_id` when it is not
+    /// a CloudBox id (`cb-…`).
     pub fn cloudbox(box_id: &str) -> Result<Self> {
         if box_id.is_empty() {
             return Err(Error::invalid("cloudbox_id", "must not be empty"));
@@ -478,6 +488,10 @@ impl V4Signer {
     /// Signs `req` in header mode at `time`: sets `x-oss-date`, `Date`,
     /// `x-oss-content-sha256: UNSIGNED-PAYLOAD`, `x-oss-security-token` (temporary credentials)
     /// and `Authorization`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the request cannot be signed.
     pub fn sign_headers(
         &self,
         req: &mut SignableRequest,
@@ -543,6 +557,11 @@ impl V4Signer {
     /// Presigns `req` at `time` for `expires` (1 s to 7 days): adds the `x-oss-*` query
     /// parameters and `x-oss-signature` to `req.query`, and returns them with the headers the
     /// URL's user must send.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming `expires_in` outside 1 s to 7
+    /// days, or when the request cannot be signed.
     pub fn presign(
         &self,
         req: &mut SignableRequest,
