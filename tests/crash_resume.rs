@@ -3,7 +3,8 @@
 //! the kill lands at a known point: that part stored, the checkpoint not yet updated); a new
 //! process resumes. Between the runs the file may be modified in place with its size and
 //! modification time kept. With and without ListParts rights, the result must always be the
-//! current file byte for byte (or an error with nothing committed).
+//! current file byte for byte (or an error with nothing committed). A download killed the same
+//! way resumes from its checkpoint and ends with the object byte for byte.
 //!
 //! This test binary has its own `main` (`harness = false`): run with `ALIOSS_CRASH_CHILD=1` it
 //! is the uploading child, otherwise it runs the scenarios and prints
@@ -17,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use alioss::credentials::{Credentials, StaticCredentialsProvider};
-use alioss::oss::{crc64, Client, RetryPolicy, Uploader};
+use alioss::oss::{crc64, Client, Downloader, RetryPolicy, Uploader};
 use alioss::sts::AssumeRoleRequest;
 use alioss_emulator::EmulatorHandle;
 use support::emulator::{admin, get_bytes, start, sts_client, BUCKET};
@@ -71,6 +72,37 @@ fn child() {
         )
         .build()
         .unwrap();
+    if std::env::var_os("DEST").is_some() {
+        let downloader = Downloader::builder(client)
+            .range_size(PART)
+            .parallelism(1)
+            .checkpoint_dir(env("CKPT"))
+            .on_progress(move |p| {
+                println!("progress {}", p.ranges_done);
+                std::io::stdout().flush().unwrap();
+                if p.ranges_done == u64::from(freeze_after) {
+                    // Frozen mid-download: the parent kills this process with SIGKILL.
+                    std::thread::sleep(Duration::from_secs(600));
+                }
+            })
+            .build()
+            .unwrap();
+        let result = rt.block_on(
+            downloader
+                .download_file(BUCKET, env("KEY"), env("DEST"))
+                .send(),
+        );
+        match result {
+            Ok(out) => println!(
+                "done resumed={} fetched={} crc={:?}",
+                out.resumed(),
+                out.ranges_fetched,
+                out.crc64
+            ),
+            Err(e) => println!("error {e}"),
+        }
+        return;
+    }
     let uploader = Uploader::builder(client)
         .part_size(PART)
         .parallelism(1)
@@ -124,6 +156,7 @@ fn run_child(
     key: &str,
     ckpt: &Path,
     freeze_after: Option<u32>,
+    dest: Option<&Path>,
 ) -> Vec<String> {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.env("ALIOSS_CRASH_CHILD", "1")
@@ -134,6 +167,7 @@ fn run_child(
         .env("KEY", key)
         .env("CKPT", ckpt)
         .env_remove("TOKEN")
+        .env_remove("DEST")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if let Some(t) = &creds.token {
@@ -141,6 +175,9 @@ fn run_child(
     }
     if let Some(n) = freeze_after {
         cmd.env("FREEZE_AFTER", n.to_string());
+    }
+    if let Some(d) = dest {
+        cmd.env("DEST", d);
     }
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -209,7 +246,7 @@ async fn scenario(
     let ckpt = dir.path().join("ckpt");
     let endpoint = emu.endpoint().to_owned();
     let (e, c, f, k) = (endpoint.clone(), creds.clone(), file.clone(), ckpt.clone());
-    let killed = tokio::task::spawn_blocking(move || run_child(&e, &c, &f, key, &k, Some(4)))
+    let killed = tokio::task::spawn_blocking(move || run_child(&e, &c, &f, key, &k, Some(4), None))
         .await
         .unwrap();
     if killed.last().map(String::as_str) != Some("progress 4") {
@@ -225,7 +262,7 @@ async fn scenario(
         first
     };
     let (e, c, f, k) = (endpoint, creds, file, ckpt.clone());
-    let resumed = tokio::task::spawn_blocking(move || run_child(&e, &c, &f, key, &k, None))
+    let resumed = tokio::task::spawn_blocking(move || run_child(&e, &c, &f, key, &k, None, None))
         .await
         .unwrap();
     let last = resumed.last().cloned().unwrap_or_default();
@@ -244,6 +281,52 @@ async fn scenario(
     }
     if std::fs::read_dir(&ckpt).map(|d| d.count()).unwrap_or(0) != 0 {
         return Err("the checkpoint was not removed".into());
+    }
+    Ok(())
+}
+
+/// A download killed with SIGKILL after 4 ranges, resumed in a new process: the file is the
+/// object byte for byte and only the missing ranges are fetched again.
+async fn download_scenario(emu: &EmulatorHandle, creds: ChildCreds) -> Result<(), String> {
+    let key = "src/crash-download.bin";
+    let data = pattern(1000 * KIB + 77, 9);
+    admin(emu)
+        .put_object(BUCKET, key)
+        .body(data.clone())
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("out.bin");
+    let ckpt = dir.path().join("ckpt");
+    let endpoint = emu.endpoint().to_owned();
+    let (e, c, d, k) = (endpoint.clone(), creds.clone(), dest.clone(), ckpt.clone());
+    let killed = tokio::task::spawn_blocking(move || {
+        run_child(&e, &c, Path::new("-"), key, &k, Some(4), Some(&d))
+    })
+    .await
+    .unwrap();
+    if killed.last().map(String::as_str) != Some("progress 4") {
+        return Err(format!("the child did not freeze at range 4: {killed:?}"));
+    }
+    if dest.exists() {
+        return Err("a partial download is at the destination".into());
+    }
+    let (e, d, k) = (endpoint, dest.clone(), ckpt);
+    let resumed = tokio::task::spawn_blocking(move || {
+        run_child(&e, &creds, Path::new("-"), key, &k, None, Some(&d))
+    })
+    .await
+    .unwrap();
+    let last = resumed.last().cloned().unwrap_or_default();
+    if !last.starts_with("done resumed=true") {
+        return Err(format!("the new process did not resume: {resumed:?}"));
+    }
+    if last.contains("fetched=10 ") || last.contains("fetched=11 ") {
+        return Err(format!("every range was fetched again: {last}"));
+    }
+    if std::fs::read(&dest).map_err(|e| e.to_string())? != data {
+        return Err("the downloaded file is not the object".into());
     }
     Ok(())
 }
@@ -290,6 +373,17 @@ async fn scenarios() -> usize {
                 failed += 1;
                 println!("FAILED {name}: {why}");
             }
+        }
+    }
+    let download_creds = ChildCreds::of(&emu.user_credentials("admin").unwrap());
+    match download_scenario(&emu, download_creds).await {
+        Ok(()) => {
+            passed += 1;
+            println!("ok     SIGKILL mid-download, resume in a new process");
+        }
+        Err(why) => {
+            failed += 1;
+            println!("FAILED SIGKILL mid-download, resume in a new process: {why}");
         }
     }
     println!("crash-resume cases: {passed} passed, {failed} failed");
