@@ -40,6 +40,13 @@ pub use endpoint::{region_endpoint, AddressingStyle, EndpointType};
 pub use ops::append::{
     AppendObjectOutput, AppendObjectRequest, AppendOptions, Appender, MAX_APPENDABLE_SIZE,
 };
+pub use ops::copy::{
+    CopyObjectOutput, CopyObjectRequest, UploadPartCopyOutput, UploadPartCopyRequest,
+    DEFAULT_COPY_MULTIPART_THRESHOLD, DEFAULT_COPY_PART_SIZE,
+};
+pub use ops::delete_multiple::{
+    DeleteMultipleObjectsOutput, DeleteMultipleObjectsRequest, MAX_DELETE_KEYS,
+};
 pub use ops::list::{ListObjectsV2Output, ListObjectsV2Request, ObjectSummary};
 pub use ops::multipart::{
     CompleteMultipartUploadOutput, CompleteMultipartUploadRequest, CompletedPart,
@@ -50,6 +57,10 @@ pub use ops::multipart::{
 pub use ops::object::{
     DeleteObjectOutput, DeleteObjectRequest, GetObjectOutput, GetObjectRequest, HeadObjectOutput,
     HeadObjectRequest, PutObjectOutput, PutObjectRequest,
+};
+pub use ops::tagging::{
+    DeleteObjectTaggingOutput, GetObjectAclOutput, GetObjectTaggingOutput,
+    ObjectSubresourceRequest, PutObjectTaggingRequest, MAX_OBJECT_TAGS,
 };
 pub use ops::{ObjectAcl, ServerSideEncryption, StorageClass};
 pub use post_object::{PostObjectForm, PostObjectFormRequest};

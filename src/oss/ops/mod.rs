@@ -1,10 +1,13 @@
 //! The object operations, one module per family, and the options they share.
 
 pub(crate) mod append;
+pub(crate) mod copy;
+pub(crate) mod delete_multiple;
 pub(crate) mod list;
 pub(crate) mod multipart;
 pub(crate) mod object;
 mod paging;
+pub(crate) mod tagging;
 
 use std::collections::BTreeMap;
 

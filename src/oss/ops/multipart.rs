@@ -125,7 +125,7 @@ pub struct InitiateMultipartUploadRequest {
     client: Client,
     bucket: String,
     key: String,
-    opts: ObjectOptions,
+    pub(crate) opts: ObjectOptions,
 }
 
 impl InitiateMultipartUploadRequest {
