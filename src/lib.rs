@@ -81,6 +81,8 @@
 pub mod credentials;
 pub mod error;
 mod http;
+#[cfg(any(feature = "object-store-0-13", feature = "object-store-0-14"))]
+pub mod object_store;
 pub mod oss;
 pub mod sts;
 

@@ -95,6 +95,7 @@ pub(crate) struct ObjectOptions {
     pub(crate) cache_control: Option<String>,
     pub(crate) content_disposition: Option<String>,
     pub(crate) content_encoding: Option<String>,
+    pub(crate) content_language: Option<String>,
     pub(crate) expires: Option<OffsetDateTime>,
     pub(crate) acl: Option<ObjectAcl>,
     pub(crate) storage_class: Option<StorageClass>,
@@ -113,6 +114,7 @@ impl ObjectOptions {
             ("cache_control", &self.cache_control),
             ("content_disposition", &self.content_disposition),
             ("content_encoding", &self.content_encoding),
+            ("content_language", &self.content_language),
         ] {
             if let Some(v) = v {
                 validation::header_value(field, v)?;
@@ -149,6 +151,7 @@ impl ObjectOptions {
         push("Cache-Control", self.cache_control.clone());
         push("Content-Disposition", self.content_disposition.clone());
         push("Content-Encoding", self.content_encoding.clone());
+        push("Content-Language", self.content_language.clone());
         push("Expires", self.expires.map(format_http_date));
         push("x-oss-object-acl", self.acl.map(|a| a.as_str().to_owned()));
         push(
@@ -216,6 +219,12 @@ macro_rules! object_option_setters {
         /// The Content-Encoding header stored with the object.
         pub fn content_encoding(mut self, v: impl Into<String>) -> Self {
             self.opts.content_encoding = Some(v.into());
+            self
+        }
+
+        /// The Content-Language header stored with the object.
+        pub fn content_language(mut self, v: impl Into<String>) -> Self {
+            self.opts.content_language = Some(v.into());
             self
         }
 

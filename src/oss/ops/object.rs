@@ -301,6 +301,10 @@ impl GetObjectRequest {
             content_length: header_u64(h, "content-length"),
             content_type: header(h, "content-type"),
             content_range: header(h, "content-range"),
+            cache_control: header(h, "cache-control"),
+            content_disposition: header(h, "content-disposition"),
+            content_encoding: header(h, "content-encoding"),
+            content_language: header(h, "content-language"),
             etag: header(h, "etag"),
             last_modified: header_date(h, "last-modified"),
             version_id: header(h, "x-oss-version-id"),
@@ -324,6 +328,14 @@ pub struct GetObjectOutput {
     pub content_type: Option<String>,
     /// `bytes first-last/total` for a ranged read.
     pub content_range: Option<String>,
+    /// The stored Cache-Control.
+    pub cache_control: Option<String>,
+    /// The stored Content-Disposition.
+    pub content_disposition: Option<String>,
+    /// The stored Content-Encoding.
+    pub content_encoding: Option<String>,
+    /// The stored Content-Language.
+    pub content_language: Option<String>,
     /// The ETag.
     pub etag: Option<String>,
     /// When the object was last modified.
@@ -346,6 +358,10 @@ impl std::fmt::Debug for GetObjectOutput {
             .field("content_length", &self.content_length)
             .field("content_type", &self.content_type)
             .field("content_range", &self.content_range)
+            .field("cache_control", &self.cache_control)
+            .field("content_disposition", &self.content_disposition)
+            .field("content_encoding", &self.content_encoding)
+            .field("content_language", &self.content_language)
             .field("etag", &self.etag)
             .field("last_modified", &self.last_modified)
             .field("version_id", &self.version_id)
@@ -464,6 +480,7 @@ impl HeadObjectRequest {
             cache_control: header(h, "cache-control"),
             content_disposition: header(h, "content-disposition"),
             content_encoding: header(h, "content-encoding"),
+            content_language: header(h, "content-language"),
             expires: header(h, "expires"),
             tagging_count: header_u64(h, "x-oss-tagging-count"),
             server_side_encryption: header(h, "x-oss-server-side-encryption"),
@@ -499,6 +516,8 @@ pub struct HeadObjectOutput {
     pub content_disposition: Option<String>,
     /// The stored Content-Encoding.
     pub content_encoding: Option<String>,
+    /// The stored Content-Language.
+    pub content_language: Option<String>,
     /// The stored Expires header, as sent.
     pub expires: Option<String>,
     /// How many tags the object has.
