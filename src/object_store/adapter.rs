@@ -489,6 +489,7 @@ impl os::ObjectStore for OssStore {
         let stream = out
             .into_stream()
             .map_err(move |e| map_error(e, &key))
+            .fuse()
             .boxed();
         Ok(get_result(
             os::GetResultPayload::Stream(stream),
@@ -542,6 +543,7 @@ impl os::ObjectStore for OssStore {
             })
             .buffered(DELETE_CONCURRENCY)
             .flat_map(stream::iter)
+            .fuse()
             .boxed()
     }
 
@@ -555,6 +557,7 @@ impl os::ObjectStore for OssStore {
                 let o = item.map_err(|e| map_error(e, ""))?;
                 store.summary_meta(o)
             })
+            .fuse()
             .boxed()
     }
 
@@ -573,6 +576,7 @@ impl os::ObjectStore for OssStore {
                 let o = item.map_err(|e| map_error(e, ""))?;
                 store.summary_meta(o)
             })
+            .fuse()
             .boxed()
     }
 
