@@ -199,7 +199,11 @@ async fn v0_13_a_session_policy_without_delete_answers_permission_denied_with_th
     let path = Path::from("kept.txt");
     s.put(&path, "data".into()).await.unwrap();
     let err = s.delete(&path).await.unwrap_err();
-    let os::Error::PermissionDenied { path: denied, source } = &err else {
+    let os::Error::PermissionDenied {
+        path: denied,
+        source,
+    } = &err
+    else {
         panic!("expected PermissionDenied, got {err:?}");
     };
     assert_eq!(denied, "sts/kept.txt");
@@ -217,7 +221,10 @@ async fn v0_13_store_from_an_oss_url_and_environment_variables() {
     let creds = emu.user_credentials("admin").unwrap();
     let env = alioss::credentials::EnvironmentSource::from_map([
         ("OSS_ACCESS_KEY_ID", creds.access_key_id().to_owned()),
-        ("OSS_ACCESS_KEY_SECRET", creds.access_key_secret().to_owned()),
+        (
+            "OSS_ACCESS_KEY_SECRET",
+            creds.access_key_secret().to_owned(),
+        ),
         ("OSS_REGION", "cn-hangzhou".to_owned()),
         ("OSS_ENDPOINT", emu.endpoint().to_owned()),
     ]);

@@ -109,8 +109,8 @@ impl OssStore {
     ///
     /// As [`from_url`](Self::from_url).
     pub fn from_url_with_env(url: &str, env: EnvironmentSource) -> crate::error::Result<Self> {
-        let mut builder = Client::builder()
-            .credentials(EnvironmentCredentialsProvider::with_source(env.clone()));
+        let mut builder =
+            Client::builder().credentials(EnvironmentCredentialsProvider::with_source(env.clone()));
         if let Some(region) = env.get("OSS_REGION") {
             builder = builder.region(region);
         }
@@ -389,7 +389,9 @@ impl os::ObjectStore for OssStore {
             os::PutMode::Create => req = req.forbid_overwrite(true),
             os::PutMode::Update(_) => {
                 return Err(os::Error::NotImplemented {
-                    operation: "put_opts with PutMode::Update (OSS has no conditional write on an ETag)".into(),
+                    operation:
+                        "put_opts with PutMode::Update (OSS has no conditional write on an ETag)"
+                            .into(),
                     implementer: "alioss OssStore".into(),
                 })
             }
@@ -425,7 +427,11 @@ impl os::ObjectStore for OssStore {
         }))
     }
 
-    async fn get_opts(&self, location: &Path, options: os::GetOptions) -> os::Result<os::GetResult> {
+    async fn get_opts(
+        &self,
+        location: &Path,
+        options: os::GetOptions,
+    ) -> os::Result<os::GetResult> {
         if options.head {
             return self.head(location, &options).await;
         }
@@ -533,9 +539,11 @@ impl os::ObjectStore for OssStore {
                         Ok(_) => results.extend(paths.into_iter().map(Ok)),
                         Err(e) => {
                             let shared = Arc::new(e);
-                            results.extend(paths.iter().map(|p| {
-                                Err(map_shared(&shared, &store.key(p), &first))
-                            }));
+                            results.extend(
+                                paths
+                                    .iter()
+                                    .map(|p| Err(map_shared(&shared, &store.key(p), &first))),
+                            );
                         }
                     }
                     results
@@ -736,7 +744,14 @@ impl os::MultipartUpload for OssUpload {
             }
             map.values().cloned().collect()
         };
-        complete(&self.client, &self.bucket, &self.key, &self.upload_id, parts).await
+        complete(
+            &self.client,
+            &self.bucket,
+            &self.key,
+            &self.upload_id,
+            parts,
+        )
+        .await
     }
 
     async fn abort(&mut self) -> os::Result<()> {
@@ -854,7 +869,10 @@ impl os::list::PaginatedListStore for OssStore {
         opts: os::list::PaginatedListOptions,
     ) -> os::Result<os::list::PaginatedListResult> {
         let full = format!("{}{}", self.prefix, prefix.unwrap_or_default());
-        let mut req = self.client.list_objects_v2(&self.bucket).prefix(full.clone());
+        let mut req = self
+            .client
+            .list_objects_v2(&self.bucket)
+            .prefix(full.clone());
         if let Some(d) = &opts.delimiter {
             req = req.delimiter(d.to_string());
         }

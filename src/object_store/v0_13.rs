@@ -9,6 +9,8 @@ macro_rules! only_0_14 {
     ($($t:tt)*) => {};
 }
 
+// The same implementation is compiled once per object_store major, on purpose.
+#[allow(clippy::duplicate_mod)]
 #[path = "adapter.rs"]
 mod adapter;
 
@@ -32,7 +34,10 @@ fn get_result(
     }
 }
 
-fn list_result(common_prefixes: Vec<os::path::Path>, objects: Vec<os::ObjectMeta>) -> os::ListResult {
+fn list_result(
+    common_prefixes: Vec<os::path::Path>,
+    objects: Vec<os::ObjectMeta>,
+) -> os::ListResult {
     os::ListResult {
         common_prefixes,
         objects,

@@ -40,20 +40,13 @@ fn parse_delete_body(xml: &[u8], url: bool) -> Result<(bool, Vec<String>), OssEr
                 }
                 path.push(name);
             }
-            Ok(Event::Empty(e)) => {
-                // `<Key/>`: an empty key, refused below.
-                if e.name().as_ref() == b"Key" {
-                    key = Some(String::new());
-                }
-            }
-            Ok(Event::End(_)) => {
-                if path.pop().as_deref() == Some("Object") {
-                    match key.take() {
-                        Some(k) => keys.push(k),
-                        None => return Err(OssError::malformed_xml()),
-                    }
-                }
-            }
+            // `<Key/>`: an empty key, refused later.
+            Ok(Event::Empty(e)) if e.name().as_ref() == b"Key" => key = Some(String::new()),
+            // The guard pops every closing element; `</Object>` ends a key.
+            Ok(Event::End(_)) if path.pop().as_deref() == Some("Object") => match key.take() {
+                Some(k) => keys.push(k),
+                None => return Err(OssError::malformed_xml()),
+            },
             Ok(Event::Text(t)) => {
                 let text = t.unescape().map_err(|_| OssError::malformed_xml())?;
                 match path.last().map(String::as_str) {

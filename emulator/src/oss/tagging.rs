@@ -47,11 +47,10 @@ fn parse_tagging(xml: &[u8]) -> Result<Vec<(String, String)>, OssError> {
                 path.push(name);
             }
             Ok(Event::Empty(e)) if e.name().as_ref() == b"Value" => value = Some(String::new()),
-            Ok(Event::End(_)) => {
-                if path.pop().as_deref() == Some("Tag") {
-                    let k = key.take().ok_or_else(OssError::malformed_xml)?;
-                    tags.push((k, value.take().unwrap_or_default()));
-                }
+            // The guard pops every closing element; `</Tag>` ends a tag.
+            Ok(Event::End(_)) if path.pop().as_deref() == Some("Tag") => {
+                let k = key.take().ok_or_else(OssError::malformed_xml)?;
+                tags.push((k, value.take().unwrap_or_default()));
             }
             Ok(Event::Text(t)) => {
                 let text = t.unescape().map_err(|_| OssError::malformed_xml())?;
