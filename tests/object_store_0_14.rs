@@ -19,6 +19,10 @@ use os::ObjectStoreExt as _;
 
 mod support;
 
+#[allow(dead_code)]
+#[path = "../examples/object_store.rs"]
+mod example;
+
 use support::emulator::{admin, start, sts_client, BUCKET};
 
 /// The store on a fresh emulator with the admin's keys.
@@ -258,4 +262,11 @@ async fn v0_14_store_from_an_oss_url_and_environment_variables() {
     )
     .unwrap_err();
     assert_eq!(err.as_invalid_input().unwrap().field(), "url");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v0_14_the_example_writes_lists_and_reads_with_sts_credentials() {
+    if let Err(e) = example::run().await {
+        panic!("examples/object_store.rs failed: {e}");
+    }
 }
