@@ -13,6 +13,7 @@
 use std::time::Duration;
 
 use alioss::credentials::EnvironmentCredentialsProvider;
+use alioss::oss::WithObjectOptions as _;
 use alioss::oss::{self, Body, StorageClass};
 
 #[tokio::main]

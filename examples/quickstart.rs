@@ -35,6 +35,7 @@ use alioss::credentials::{
     AssumeRoleCredentialsProvider, Clock, Credentials, ProvideCredentials,
     StaticCredentialsProvider,
 };
+use alioss::oss::WithObjectOptions as _;
 use alioss::oss::{self, crc64, Body, CompletedPart, StorageClass};
 use alioss::sts::policy::{actions, evaluate_effective, oss_object, Policy, RequestContext};
 use alioss::sts::{AssumeRoleRequest, StsClient};
@@ -102,7 +103,7 @@ fn oss_client(
     Ok(oss::Client::builder()
         .region(REGION)
         .endpoint(emu.endpoint())
-        .path_style(true)
+        .addressing_style(oss::AddressingStyle::PathStyle)
         .clock(emulator_time(emu))
         .credentials(provider)
         .build()?)
@@ -389,10 +390,9 @@ async fn multipart(client: &oss::Client) -> Result<(), BoxError> {
 async fn presigned_put(client: &oss::Client) -> Result<(), BoxError> {
     let key = "src/presigned.txt";
     let url = client
-        .presign(oss::PresignOperation::PutObject, BUCKET, key)
+        .put_object(BUCKET, key)
         .content_type("text/plain")
-        .expires_in(Duration::from_secs(600))
-        .send()
+        .presign(Duration::from_secs(600))
         .await?;
     println!(
         "presigned {} for {key}, valid until {} (the URL is a bearer secret: not printed)",

@@ -244,7 +244,7 @@ async fn upload_to_emulator(
         let client = oss::Client::builder()
             .region(demo::REGION)
             .endpoint(emu.endpoint())
-            .path_style(true)
+            .addressing_style(oss::AddressingStyle::PathStyle)
             .credentials(provider)
             .build()?;
         let local_crc = upload(&client, path, bucket, key, checkpoint_dir).await?;
@@ -255,7 +255,7 @@ async fn upload_to_emulator(
         let reader = oss::Client::builder()
             .region(demo::REGION)
             .endpoint(emu.endpoint())
-            .path_style(true)
+            .addressing_style(oss::AddressingStyle::PathStyle)
             .credentials(StaticCredentialsProvider::new(admin))
             .build()?;
         read_back(&reader, bucket, key, local_crc).await

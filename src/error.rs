@@ -35,6 +35,10 @@ pub enum Error {
         timeout: bool,
         /// Whether a connection could not be established.
         connect: bool,
+        /// The underlying error (for HTTP failures, the `reqwest::Error` with its URL removed),
+        /// when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// Data arrived or was stored with a different checksum than was sent.
     #[error("integrity check failed: {algorithm} sent by the client is {client}, the server computed {server}")]
@@ -87,7 +91,33 @@ impl Error {
             message: message.into(),
             timeout,
             connect,
+            source: None,
         }
+    }
+
+    /// What kind of failure this is, for programs to branch on.
+    ///
+    /// ```
+    /// use alioss::{Error, ErrorKind};
+    /// assert_eq!(Error::invalid("bucket", "too short").kind(), ErrorKind::InvalidInput);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::Service(e) => e.kind(),
+            Error::Credentials(CredentialsError::Expired { .. }) => ErrorKind::CredentialsExpired,
+            Error::Credentials(_) => ErrorKind::CredentialsUnavailable,
+            Error::Transport { timeout: true, .. } => ErrorKind::Timeout,
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::Integrity { .. } => ErrorKind::Integrity,
+            Error::Response(_) => ErrorKind::InvalidResponse,
+            Error::Io(_) => ErrorKind::Io,
+        }
+    }
+
+    /// The request id of the answer, for a service error (quote it to Alibaba Cloud support).
+    pub fn request_id(&self) -> Option<&str> {
+        self.as_service().and_then(|e| e.request_id.as_deref())
     }
 
     /// The hint of the remedy for a well-known mistake, if this error has one.
@@ -107,10 +137,13 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Service(e) => {
-                e.status >= 500
-                    || e.status == 408
-                    || e.status == 429
-                    || e.code == "RequestTimeTooSkewed"
+                e.status == 408
+                    || matches!(
+                        e.kind(),
+                        ErrorKind::ServerError
+                            | ErrorKind::Throttled
+                            | ErrorKind::RequestTimeSkewed
+                    )
             }
             Error::Transport { .. } | Error::Integrity { .. } => true,
             Error::Credentials(CredentialsError::ProviderFailed { retryable, .. }) => *retryable,
@@ -122,6 +155,228 @@ impl Error {
 impl From<ServiceError> for Error {
     fn from(e: ServiceError) -> Self {
         Error::Service(Box::new(e))
+    }
+}
+
+/// What kind of failure an [`Error`] is: the small, closed set of cases programs branch on.
+///
+/// Service errors are classified by their code first (see [`codes`]) and by their HTTP status
+/// otherwise, so a new code from the service still lands in the right family.
+///
+/// ```
+/// use alioss::{Error, ErrorKind};
+///
+/// fn describe(e: &Error) -> &'static str {
+///     match e.kind() {
+///         ErrorKind::NotFound => "no such object",
+///         ErrorKind::AccessDenied => "not allowed: see e.hint()",
+///         ErrorKind::CredentialsExpired => "refresh the temporary credentials",
+///         k if k.is_retryable_family() => "try again later",
+///         _ => "other failure",
+///     }
+/// }
+/// assert_eq!(describe(&Error::invalid("bucket", "too short")), "other failure");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The bucket, object, upload or version does not exist (`NoSuchKey`, `NoSuchBucket`,
+    /// `NoSuchUpload`, HTTP 404).
+    NotFound,
+    /// The credentials are valid but not allowed to do this (`AccessDenied`, STS
+    /// `NoPermission`, HTTP 403 otherwise unclassified).
+    AccessDenied,
+    /// The object exists and overwriting was forbidden (`FileAlreadyExists`,
+    /// `x-oss-forbid-overwrite`), or the bucket name is taken.
+    AlreadyExists,
+    /// A condition of the request did not hold (`PreconditionFailed`, HTTP 412).
+    PreconditionFailed,
+    /// The object has not changed since the given time or ETag (HTTP 304).
+    NotModified,
+    /// The request conflicts with the object's state (`PositionNotEqualToLength`,
+    /// `ObjectNotAppendable`, other HTTP 409).
+    Conflict,
+    /// The credentials or their security token have expired (`SecurityTokenExpired`,
+    /// `InvalidSecurityToken.Expired`, credentials a provider answered already expired).
+    CredentialsExpired,
+    /// The AccessKey id or security token is unknown, disabled or missing
+    /// (`InvalidAccessKeyId`, `InvalidSecurityToken`, `MissingSecurityToken`).
+    CredentialsInvalid,
+    /// No credentials could be obtained (no provider configured, or the provider failed; its
+    /// cause is the error's [`source`](std::error::Error::source)).
+    CredentialsUnavailable,
+    /// The server computed another signature (`SignatureDoesNotMatch`).
+    SignatureMismatch,
+    /// The client's clock differs too much from the server's (`RequestTimeTooSkewed`).
+    RequestTimeSkewed,
+    /// Too many requests (`Throttling*`, HTTP 429).
+    Throttled,
+    /// Input was refused: before any network call ([`Error::InvalidInput`]), or by the service
+    /// as malformed (`InvalidArgument`, `MalformedXML`, other HTTP 400).
+    InvalidInput,
+    /// The service failed (HTTP 5xx).
+    ServerError,
+    /// The request or its body did not complete: connection, TLS, reset, body stream.
+    Transport,
+    /// A timeout (connect, read, or the operation's deadline).
+    Timeout,
+    /// Data arrived or was stored with another checksum than was sent (CRC-64, Content-MD5).
+    Integrity,
+    /// The answer could not be understood.
+    InvalidResponse,
+    /// A local I/O error (reading a file to upload, writing a download).
+    Io,
+    /// A service error of no other kind; see [`Error::code`].
+    Other,
+}
+
+impl ErrorKind {
+    /// Whether errors of this kind are, as a family, worth trying again (server errors,
+    /// throttling, transport failures, timeouts, integrity mismatches, clock skew). For one
+    /// error, [`Error::is_retryable`] decides.
+    pub fn is_retryable_family(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::ServerError
+                | ErrorKind::Throttled
+                | ErrorKind::Transport
+                | ErrorKind::Timeout
+                | ErrorKind::Integrity
+                | ErrorKind::RequestTimeSkewed
+        )
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ErrorKind::NotFound => "not found",
+            ErrorKind::AccessDenied => "access denied",
+            ErrorKind::AlreadyExists => "already exists",
+            ErrorKind::PreconditionFailed => "precondition failed",
+            ErrorKind::NotModified => "not modified",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::CredentialsExpired => "credentials expired",
+            ErrorKind::CredentialsInvalid => "credentials invalid",
+            ErrorKind::CredentialsUnavailable => "credentials unavailable",
+            ErrorKind::SignatureMismatch => "signature mismatch",
+            ErrorKind::RequestTimeSkewed => "request time skewed",
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::ServerError => "server error",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Integrity => "integrity",
+            ErrorKind::InvalidResponse => "invalid response",
+            ErrorKind::Io => "I/O",
+            ErrorKind::Other => "other",
+        })
+    }
+}
+
+/// The error codes OSS and STS answer that alioss classifies, as constants to compare
+/// [`Error::code`] or [`ServiceError::code`] with.
+pub mod codes {
+    /// OSS: the object does not exist.
+    pub const NO_SUCH_KEY: &str = "NoSuchKey";
+    /// OSS: the bucket does not exist.
+    pub const NO_SUCH_BUCKET: &str = "NoSuchBucket";
+    /// OSS: the multipart upload does not exist (completed, aborted or never started).
+    pub const NO_SUCH_UPLOAD: &str = "NoSuchUpload";
+    /// OSS: the version does not exist.
+    pub const NO_SUCH_VERSION: &str = "NoSuchVersion";
+    /// OSS: the object has no tags or the bucket no such configuration.
+    pub const NO_SUCH_TAG_SET: &str = "NoSuchTagSet";
+    /// OSS and STS: the request is not allowed.
+    pub const ACCESS_DENIED: &str = "AccessDenied";
+    /// STS: the caller may not call this action (e.g. AssumeRole with the root AccessKey).
+    pub const NO_PERMISSION: &str = "NoPermission";
+    /// OSS: `x-oss-forbid-overwrite` refused to replace an existing object.
+    pub const FILE_ALREADY_EXISTS: &str = "FileAlreadyExists";
+    /// OSS: the bucket name is taken.
+    pub const BUCKET_ALREADY_EXISTS: &str = "BucketAlreadyExists";
+    /// OSS: a condition header (`If-Match`, …) did not hold.
+    pub const PRECONDITION_FAILED: &str = "PreconditionFailed";
+    /// OSS: AppendObject at a position other than the object's length.
+    pub const POSITION_NOT_EQUAL_TO_LENGTH: &str = "PositionNotEqualToLength";
+    /// OSS: AppendObject on an object that is not appendable.
+    pub const OBJECT_NOT_APPENDABLE: &str = "ObjectNotAppendable";
+    /// OSS: the security token has expired.
+    pub const SECURITY_TOKEN_EXPIRED: &str = "SecurityTokenExpired";
+    /// OSS: the security token is not the one issued with this AccessKey id.
+    pub const INVALID_SECURITY_TOKEN: &str = "InvalidSecurityToken";
+    /// STS: the security token has expired.
+    pub const INVALID_SECURITY_TOKEN_EXPIRED: &str = "InvalidSecurityToken.Expired";
+    /// STS: temporary credentials were sent without their token.
+    pub const MISSING_SECURITY_TOKEN: &str = "MissingSecurityToken";
+    /// OSS: the AccessKey id is unknown (or, for `STS.` ids, expired).
+    pub const INVALID_ACCESS_KEY_ID: &str = "InvalidAccessKeyId";
+    /// STS: the AccessKey id is unknown.
+    pub const INVALID_ACCESS_KEY_ID_NOT_FOUND: &str = "InvalidAccessKeyId.NotFound";
+    /// STS: the AccessKey is disabled.
+    pub const INVALID_ACCESS_KEY_ID_INACTIVE: &str = "InvalidAccessKeyId.Inactive";
+    /// OSS and STS: the signature does not match.
+    pub const SIGNATURE_DOES_NOT_MATCH: &str = "SignatureDoesNotMatch";
+    /// OSS: the request's time is more than 15 minutes off the server's.
+    pub const REQUEST_TIME_TOO_SKEWED: &str = "RequestTimeTooSkewed";
+    /// STS: too many requests (codes start with this).
+    pub const THROTTLING: &str = "Throttling";
+    /// OSS: an argument is invalid.
+    pub const INVALID_ARGUMENT: &str = "InvalidArgument";
+    /// OSS: the XML body is malformed.
+    pub const MALFORMED_XML: &str = "MalformedXML";
+    /// OSS: the Content-MD5 does not match the body.
+    pub const INVALID_DIGEST: &str = "InvalidDigest";
+    /// OSS: the CRC-64 the client sent does not match the body.
+    pub const CRC_CHECK_FAILED: &str = "CrcCheckFailed";
+    /// OSS: an internal error.
+    pub const INTERNAL_ERROR: &str = "InternalError";
+    /// STS: the service is unavailable.
+    pub const SERVICE_UNAVAILABLE: &str = "ServiceUnavailable";
+    /// alioss: the error answer had no readable code.
+    pub const BAD_ERROR_RESPONSE: &str = "BadErrorResponse";
+}
+
+impl ServiceError {
+    /// What kind of failure this answer is: by code first, by HTTP status otherwise.
+    pub fn kind(&self) -> ErrorKind {
+        use codes::*;
+        let code = self.code.as_str();
+        match code {
+            NO_SUCH_KEY | NO_SUCH_BUCKET | NO_SUCH_UPLOAD | NO_SUCH_VERSION | NO_SUCH_TAG_SET => {
+                return ErrorKind::NotFound
+            }
+            ACCESS_DENIED | NO_PERMISSION => return ErrorKind::AccessDenied,
+            FILE_ALREADY_EXISTS | BUCKET_ALREADY_EXISTS => return ErrorKind::AlreadyExists,
+            PRECONDITION_FAILED => return ErrorKind::PreconditionFailed,
+            POSITION_NOT_EQUAL_TO_LENGTH | OBJECT_NOT_APPENDABLE => return ErrorKind::Conflict,
+            SECURITY_TOKEN_EXPIRED | INVALID_SECURITY_TOKEN_EXPIRED => {
+                return ErrorKind::CredentialsExpired
+            }
+            INVALID_ACCESS_KEY_ID
+            | INVALID_ACCESS_KEY_ID_NOT_FOUND
+            | INVALID_ACCESS_KEY_ID_INACTIVE
+            | MISSING_SECURITY_TOKEN => return ErrorKind::CredentialsInvalid,
+            c if c.starts_with(INVALID_SECURITY_TOKEN) => return ErrorKind::CredentialsInvalid,
+            SIGNATURE_DOES_NOT_MATCH | "IncompleteSignature" => {
+                return ErrorKind::SignatureMismatch
+            }
+            REQUEST_TIME_TOO_SKEWED => return ErrorKind::RequestTimeSkewed,
+            c if c.starts_with(THROTTLING) => return ErrorKind::Throttled,
+            INVALID_DIGEST | CRC_CHECK_FAILED => return ErrorKind::Integrity,
+            _ => {}
+        }
+        match self.status {
+            304 => ErrorKind::NotModified,
+            400 => ErrorKind::InvalidInput,
+            403 => ErrorKind::AccessDenied,
+            404 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            412 => ErrorKind::PreconditionFailed,
+            429 => ErrorKind::Throttled,
+            s if s >= 500 => ErrorKind::ServerError,
+            _ => ErrorKind::Other,
+        }
     }
 }
 
@@ -256,33 +511,41 @@ pub(crate) fn oss_hint(e: &ServiceError, access_key_id: Option<&str>) -> Option<
     let temporary = access_key_id.is_some_and(|id| id.starts_with("STS."));
     let msg = e.message.as_str();
     let hint = match e.code.as_str() {
-        "InvalidAccessKeyId" if temporary => {
+        codes::INVALID_ACCESS_KEY_ID if temporary => {
             "the temporary (STS) credentials have expired or were \
              revoked: get new ones from AssumeRole (a refreshing credentials provider does this \
              ahead of expiry)"
                 .to_owned()
         }
-        "InvalidAccessKeyId" => "this AccessKey id does not exist or is disabled: check the id, \
+        codes::INVALID_ACCESS_KEY_ID => {
+            "this AccessKey id does not exist or is disabled: check the id, \
              and that the key belongs to this account"
-            .to_owned(),
-        "SecurityTokenExpired" => "the security token has expired: refresh the temporary \
+                .to_owned()
+        }
+        codes::SECURITY_TOKEN_EXPIRED => "the security token has expired: refresh the temporary \
              credentials (call AssumeRole again)"
             .to_owned(),
-        "InvalidSecurityToken" => "the security token is not the one STS returned with this \
+        codes::INVALID_SECURITY_TOKEN => {
+            "the security token is not the one STS returned with this \
              AccessKey id: send the SecurityToken together with its own AccessKeyId and secret"
-            .to_owned(),
-        "AccessDenied" if msg.contains("authorizer's policy") => "the RAM role's policy or the \
+                .to_owned()
+        }
+        codes::ACCESS_DENIED if msg.contains("authorizer's policy") => {
+            "the RAM role's policy or the \
              session policy passed to AssumeRole does not grant this action on this resource: \
              add the action (e.g. oss:PutObject) and the resource to the policy, or request \
              credentials for an allowed key"
-            .to_owned(),
-        "AccessDenied" if msg.contains("bucket acl") => "no policy grants this action and the \
+                .to_owned()
+        }
+        codes::ACCESS_DENIED if msg.contains("bucket acl") => {
+            "no policy grants this action and the \
              bucket ACL does not allow it: check the Action element of the RAM (or bucket) policy"
-            .to_owned(),
-        "AccessDenied" if msg.contains("Anonymous access") => "the request was not signed: \
+                .to_owned()
+        }
+        codes::ACCESS_DENIED if msg.contains("Anonymous access") => "the request was not signed: \
              credentials are missing (configure a credentials provider)"
             .to_owned(),
-        "AccessDenied" if msg.contains("specified endpoint") => match &e.endpoint {
+        codes::ACCESS_DENIED if msg.contains("specified endpoint") => match &e.endpoint {
             Some(ep) => format!(
                 "the bucket is in another region: address it through endpoint {ep} (set the \
                  client's region or endpoint accordingly)"
@@ -290,19 +553,27 @@ pub(crate) fn oss_hint(e: &ServiceError, access_key_id: Option<&str>) -> Option<
             None => "the bucket is in another region: use the endpoint of the bucket's region"
                 .to_owned(),
         },
-        "AccessDenied" if e.ec.as_deref() == Some("0003-00000301") => "the credentials lack the \
+        codes::ACCESS_DENIED if e.ec.as_deref() == Some("0003-00000301") => {
+            "the credentials lack the \
              permission for this operation: grant the action in the role or session policy"
-            .to_owned(),
-        "NoSuchBucket" => "the bucket does not exist: check its name, and that the client's \
+                .to_owned()
+        }
+        codes::NO_SUCH_BUCKET => {
+            "the bucket does not exist: check its name, and that the client's \
              region or endpoint is the bucket's"
-            .to_owned(),
-        "SignatureDoesNotMatch" => "the signature the server computed differs: check that the \
+                .to_owned()
+        }
+        codes::SIGNATURE_DOES_NOT_MATCH => {
+            "the signature the server computed differs: check that the \
              AccessKey secret belongs to the AccessKey id, that the client's region is the \
              bucket's region (V4 signs it), and that no proxy rewrites the request"
-            .to_owned(),
-        "RequestTimeTooSkewed" => "the local clock differs from the server's by more than 15 \
+                .to_owned()
+        }
+        codes::REQUEST_TIME_TOO_SKEWED => {
+            "the local clock differs from the server's by more than 15 \
              minutes: the client corrects its clock offset and retries; fix the system clock"
-            .to_owned(),
+                .to_owned()
+        }
         _ if e.endpoint.is_some() => format!(
             "address the bucket through endpoint {}",
             e.endpoint.as_deref().unwrap_or_default()

@@ -47,5 +47,10 @@ pub(crate) fn transport_error(e: reqwest::Error) -> Error {
     let timeout = e.is_timeout();
     let connect = e.is_connect();
     let e = e.without_url();
-    Error::transport(error_chain(&e), timeout, connect)
+    Error::Transport {
+        message: error_chain(&e),
+        timeout,
+        connect,
+        source: Some(Box::new(e)),
+    }
 }

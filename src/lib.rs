@@ -87,4 +87,10 @@ pub mod oss;
 pub mod sts;
 
 pub use credentials::{Credentials, ProvideCredentials, SharedCredentialsProvider};
-pub use error::{Error, InvalidInputError, ServiceError};
+
+/// The traits most programs need in scope: `use alioss::prelude::*;`.
+pub mod prelude {
+    pub use crate::credentials::ProvideCredentials;
+    pub use crate::oss::WithObjectOptions;
+}
+pub use error::{Error, ErrorKind, InvalidInputError, Result, ServiceError};

@@ -28,6 +28,63 @@ async fn sts_server_demo_vends_credentials_that_upload() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sts_server_refuses_a_non_loopback_address_without_an_access_token() {
+    let err = sts_server::run_with(vec!["--emulator".into(), "0.0.0.0:0".into()], |_| None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("STS_SERVER_TOKEN"), "{err}");
+    let public: std::net::SocketAddr = "0.0.0.0:8000".parse().unwrap();
+    assert!(sts_server::check_listen(public, None).is_err());
+    let short = sts_server::check_listen(public, Some("short")).unwrap_err();
+    assert!(short.to_string().contains("at least 16"), "{short}");
+    assert!(sts_server::check_listen(public, Some("0123456789abcdef")).is_ok());
+    for loopback in ["127.0.0.1:0", "[::1]:0"] {
+        assert!(sts_server::check_listen(loopback.parse().unwrap(), None).is_ok());
+    }
+    let bad = sts_server::run_with(vec!["--emulator".into()], |name| {
+        (name == "UPLOAD_MAX_BYTES").then(|| "ten".to_owned())
+    })
+    .await
+    .unwrap_err();
+    assert!(bad.to_string().contains("UPLOAD_MAX_BYTES"), "{bad}");
+}
+
+#[test]
+fn sts_server_admits_only_the_exact_bearer_token_when_it_has_one() {
+    use axum::http::{header, HeaderMap, HeaderValue};
+    let with = |value: &'static str| {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static(value));
+        h
+    };
+    let token = Some("0123456789abcdef");
+    assert!(sts_server::token_admits(None, &HeaderMap::new()));
+    assert!(sts_server::token_admits(
+        token,
+        &with("Bearer 0123456789abcdef")
+    ));
+    assert!(!sts_server::token_admits(token, &HeaderMap::new()));
+    assert!(!sts_server::token_admits(
+        token,
+        &with("Bearer 0123456789abcde")
+    ));
+    assert!(!sts_server::token_admits(
+        token,
+        &with("Bearer 0123456789abcdeF")
+    ));
+    assert!(!sts_server::token_admits(token, &with("0123456789abcdef")));
+}
+
+#[test]
+fn sts_server_upload_names_stay_one_segment_under_the_prefix() {
+    assert!(sts_server::check_upload_name("report 2024.csv").is_ok());
+    for bad in ["", ".", "..", "../x", "a/b", "a\\b", "tab\there"] {
+        assert!(sts_server::check_upload_name(bad).is_err(), "{bad:?}");
+    }
+    assert!(sts_server::check_upload_name(&"n".repeat(256)).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_sends_a_generated_file_in_parts_and_reads_it_back() {
     if let Err(e) = upload::run(Vec::new()).await {
         panic!("upload failed: {e}");

@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use alioss::credentials::{Credentials, CredentialsError, ManualClock, ProvideCredentials};
+use alioss::oss::WithObjectOptions as _;
 use alioss::oss::{self, crc64, signer, Body, CompletedPart, ObjectAcl, StorageClass};
 use alioss::Error;
 use base64::Engine as _;
 use futures_util::{stream, StreamExt, TryStreamExt};
-use support::oss::{builder, client, sts_credentials, MockServer, Reply};
+use support::oss::{builder, client, MockServer, Reply};
 use time::OffsetDateTime;
 
 fn crc_of(body: &[u8]) -> String {
@@ -682,14 +683,9 @@ async fn list_objects_v2_follows_continuation_tokens_as_a_stream() {
 async fn presigned_urls_and_forms_hide_their_secrets_in_debug() {
     let oss = client("http://127.0.0.1:9");
     let url = oss
-        .presign(
-            oss::PresignOperation::PutObject,
-            "examplebucket",
-            "src/a.txt",
-        )
-        .expires_in(Duration::from_secs(600))
+        .put_object("examplebucket", "src/a.txt")
         .content_type("text/plain")
-        .send()
+        .presign(Duration::from_secs(600))
         .await
         .unwrap();
     assert!(url
@@ -743,17 +739,15 @@ async fn presigned_urls_and_forms_hide_their_secrets_in_debug() {
         .unwrap()
         .1;
     assert!(!dbg.contains(sig.as_str()));
-    // Synchronous signing with credentials at hand gives the same kind of URL.
-    let sync = oss
-        .presign(
-            oss::PresignOperation::GetObject,
-            "examplebucket",
-            "src/a.txt",
-        )
-        .sign_with(&sts_credentials())
+    // Every operation builder presigns what it would send.
+    let get = oss
+        .get_object("examplebucket", "src/a.txt")
+        .presign(Duration::from_secs(60))
+        .await
         .unwrap();
-    assert!(sync.url().contains("x-oss-credential=STS.test-key-id"));
-    assert_eq!(sync.method(), &reqwest::Method::GET);
+    assert!(get.url().contains("x-oss-credential=STS.test-key-id"));
+    assert_eq!(get.method(), &reqwest::Method::GET);
+    assert!(!format!("{get:?}").contains("x-oss-signature"));
 }
 
 #[tokio::test]
@@ -831,7 +825,7 @@ async fn cname_requests_name_only_the_key() {
     let server = MockServer::start(|_, _| Reply::ok()).await;
     let port = server.addr.port();
     let oss = builder(&format!("http://localhost:{port}"))
-        .cname(true)
+        .addressing_style(oss::AddressingStyle::Cname)
         .build()
         .unwrap();
     assert_eq!(oss.addressing_style(), oss::AddressingStyle::Cname);
@@ -851,7 +845,7 @@ async fn path_style_on_request_for_a_host_name_endpoint() {
     let server = MockServer::start(|_, _| Reply::ok()).await;
     let port = server.addr.port();
     let oss = builder(&format!("http://localhost:{port}"))
-        .path_style(true)
+        .addressing_style(oss::AddressingStyle::PathStyle)
         .build()
         .unwrap();
     oss.delete_object("examplebucket", "src/a.txt")

@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use alioss::credentials::AssumeRoleCredentialsProvider;
 use alioss::credentials::{Credentials, StaticCredentialsProvider};
-use alioss::oss::{
-    self, crc64, Body, Client, CompletedPart, ObjectAcl, PresignOperation, StorageClass,
-};
+use alioss::oss::WithObjectOptions as _;
+use alioss::oss::{self, crc64, Body, Client, CompletedPart, ObjectAcl, StorageClass};
 use alioss::sts::AssumeRoleRequest;
 use alioss::Error;
 use alioss_emulator::{EmulatorHandle, Fault};
@@ -661,10 +660,9 @@ async fn presigned_urls_work_from_plain_reqwest() {
     let http = reqwest::Client::new();
 
     let put = oss
-        .presign(PresignOperation::PutObject, BUCKET, "shared/report.txt")
-        .expires_in(Duration::from_secs(600))
+        .put_object(BUCKET, "shared/report.txt")
         .content_type("text/plain")
-        .send()
+        .presign(Duration::from_secs(600))
         .await
         .unwrap();
     let mut req = http.put(put.url()).body("presigned body");
@@ -725,30 +723,16 @@ async fn presigned_multipart_urls_work_from_plain_reqwest() {
         .await
         .unwrap();
     let url = oss
-        .presign(
-            PresignOperation::UploadPart {
-                upload_id: up.upload_id.clone(),
-                part_number: 1,
-            },
-            BUCKET,
-            "mp/presigned.bin",
-        )
-        .expires_in(Duration::from_secs(600))
-        .send()
+        .upload_part(BUCKET, "mp/presigned.bin", &up.upload_id, 1)
+        .presign(Duration::from_secs(600))
         .await
         .unwrap();
     let resp = http.put(url.url()).body("part one").send().await.unwrap();
     assert!(resp.status().is_success());
     let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
     let list = oss
-        .presign(
-            PresignOperation::ListParts {
-                upload_id: up.upload_id.clone(),
-            },
-            BUCKET,
-            "mp/presigned.bin",
-        )
-        .send()
+        .list_parts(BUCKET, "mp/presigned.bin", &up.upload_id)
+        .presign(Duration::from_secs(900))
         .await
         .unwrap();
     let xml = http
@@ -1046,12 +1030,8 @@ async fn presigned_appends_work_from_plain_reqwest() {
     let http = reqwest::Client::new();
     for (position, chunk) in [(0u64, "abc"), (3, "defg")] {
         let url = oss
-            .presign(
-                PresignOperation::AppendObject { position },
-                BUCKET,
-                "logs/presigned.log",
-            )
-            .send()
+            .append_object(BUCKET, "logs/presigned.log", position)
+            .presign(Duration::from_secs(900))
             .await
             .unwrap();
         let resp = http.post(url.url()).body(chunk).send().await.unwrap();

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use alioss::credentials::Credentials;
-use alioss::oss::{crc64, ObjectAcl};
+use alioss::oss::{crc64, ObjectAcl, WithObjectOptions as _};
 use alioss::sts::AssumeRoleRequest;
 use alioss_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use base64::Engine as _;

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alioss::credentials::{Credentials, StaticCredentialsProvider};
+use alioss::oss::WithObjectOptions as _;
 use alioss::oss::{
     crc64, Client, ResumeStatus, RetryPolicy, StartOverReason, UploadOutput, UploadProgress,
     Uploader, UploaderBuilder,

@@ -4,7 +4,8 @@ mod support;
 
 use std::time::Duration;
 
-use alioss::oss::{Body, CompletedPart, PresignOperation};
+use alioss::oss::WithObjectOptions as _;
+use alioss::oss::{Body, CompletedPart};
 use alioss::Error;
 use futures_util::stream;
 use support::oss::{client, MockServer, Reply};
@@ -102,15 +103,8 @@ async fn bad_part_numbers_and_sizes_are_refused_before_any_request() {
             .unwrap_err();
         assert_eq!(field(e), "part_number");
         let e = oss
-            .presign(
-                PresignOperation::UploadPart {
-                    upload_id: "u".into(),
-                    part_number: n,
-                },
-                "examplebucket",
-                "k",
-            )
-            .send()
+            .upload_part("examplebucket", "k", "u", n)
+            .presign(Duration::from_secs(60))
             .await
             .unwrap_err();
         assert_eq!(field(e), "part_number");

@@ -228,7 +228,7 @@ async fn every_oidc_and_client_rule_is_refused_before_the_network() {
     }
     let client_cases = [
         (StsClient::builder().region("CN HANGZHOU"), "region"),
-        (StsClient::builder().vpc(true), "region"),
+        (StsClient::builder().internal(true), "region"),
         (StsClient::builder().endpoint("ftp://127.0.0.1"), "endpoint"),
         (
             StsClient::builder().endpoint("http://127.0.0.1:1/?x=1"),
@@ -260,7 +260,7 @@ fn endpoints_follow_region_and_vpc_and_http_only_when_explicit() {
     assert_eq!(
         StsClient::builder()
             .region("cn-hangzhou")
-            .vpc(true)
+            .internal(true)
             .build()
             .unwrap()
             .endpoint(),

@@ -56,6 +56,34 @@ pub mod demo {
         r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:*","Resource":"*"}]}"#;
     /// The role policy of [`READER_ROLE_NAME`].
     pub const READER_ROLE_POLICY: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["oss:GetObject","oss:PutObject","oss:ListObjects","oss:DeleteObject","oss:AbortMultipartUpload","oss:ListParts"],"Resource":["acs:oss:*:*:examplebucket/*","acs:oss:*:*:examplebucket"]}]}"#;
+    /// Origins the demo bucket's CORS rule allows: pages served from this machine on any
+    /// port (the `sts_server` example's upload page, a local dev server).
+    pub const PAGE_ORIGINS: [&str; 2] = ["http://localhost:*", "http://127.0.0.1:*"];
+
+    /// The CORS rule of [`BUCKET`]: what a browser page using the official SDK `ali-oss` or a
+    /// PostObject form needs (methods GET, PUT, POST, DELETE, HEAD; any request header; ETag,
+    /// request id and CRC-64 exposed) for the origins in [`PAGE_ORIGINS`].
+    pub fn page_cors_rule() -> super::CorsRule {
+        super::CorsRule {
+            allowed_origins: PAGE_ORIGINS.iter().map(|o| (*o).to_owned()).collect(),
+            allowed_methods: ["GET", "PUT", "POST", "DELETE", "HEAD"]
+                .iter()
+                .map(|m| (*m).to_owned())
+                .collect(),
+            allowed_headers: vec!["*".to_owned()],
+            expose_headers: [
+                "ETag",
+                "x-oss-request-id",
+                "x-oss-hash-crc64ecma",
+                "x-oss-version-id",
+                "x-oss-next-append-position",
+            ]
+            .iter()
+            .map(|h| (*h).to_owned())
+            .collect(),
+            max_age_seconds: Some(600),
+        }
+    }
 }
 
 /// An AccessKey pair (id and secret). `Debug` never shows the secret.
@@ -267,7 +295,7 @@ impl EmulatorConfig {
                     region: demo::REGION.to_owned(),
                     owner: None,
                     acl: BucketAcl::Private,
-                    cors: Vec::new(),
+                    cors: vec![demo::page_cors_rule()],
                 },
                 BucketConfig {
                     name: demo::OTHER_BUCKET.to_owned(),
@@ -444,5 +472,7 @@ mod tests {
         let text = include_str!("../config.example.json");
         let cfg = EmulatorConfig::from_json(text).unwrap();
         assert_eq!(cfg.account_id, demo::ACCOUNT_ID);
+        // Its bucket allows the same browser pages as the demo configuration's.
+        assert_eq!(cfg.buckets[0].cors, vec![demo::page_cors_rule()]);
     }
 }

@@ -280,3 +280,93 @@ async fn cors_rules_answer_preflights_and_decorate_responses() {
         .unwrap();
     assert_eq!(resp.status(), 403);
 }
+
+#[tokio::test]
+async fn demo_bucket_lets_a_local_page_upload_and_read_the_upload_headers() {
+    let emu = start().await;
+    let page = "http://127.0.0.1:8123";
+    // The preflight ali-oss's browser build causes before a signed V4 PUT.
+    let preflight = |origin: &str, method: &str| {
+        client()
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/{}/src/page.bin", emu.endpoint(), demo::BUCKET),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", method)
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type,x-oss-content-sha256,x-oss-date,x-oss-security-token",
+            )
+            .send()
+    };
+    let resp = preflight(page, "PUT").await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let h = resp.headers();
+    assert_eq!(h["access-control-allow-origin"], page);
+    assert_eq!(
+        h["access-control-allow-methods"],
+        "GET, PUT, POST, DELETE, HEAD"
+    );
+    assert_eq!(
+        h["access-control-allow-headers"],
+        "authorization, content-type, x-oss-content-sha256, x-oss-date, x-oss-security-token"
+    );
+    assert_eq!(h["access-control-max-age"], "600");
+    // Other origins and methods outside the rule are refused as OSS refuses them.
+    for (origin, method) in [("http://evil.test", "PUT"), (page, "PATCH")] {
+        let (status, code, _) = error_code(preflight(origin, method).await.unwrap()).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (403, "AccessForbidden"),
+            "{origin} {method}"
+        );
+    }
+    // The signed upload itself carries the headers that let the page read ETag and CRC-64.
+    let resp = send_v4(
+        &emu,
+        &admin(&emu),
+        OssReq::put("src/page.bin", b"page bytes").header("origin", page),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let h = resp.headers();
+    assert_eq!(h["access-control-allow-origin"], page);
+    let exposed = h["access-control-expose-headers"].to_str().unwrap();
+    for name in ["ETag", "x-oss-request-id", "x-oss-hash-crc64ecma"] {
+        assert!(exposed.split(", ").any(|e| e == name), "{exposed}");
+        assert!(h.contains_key(name), "{name} missing");
+    }
+    // Without an Origin (not a browser) nothing CORS-related is added.
+    let resp = send_v4(&emu, &admin(&emu), OssReq::get("src/page.bin")).await;
+    assert!(!resp.headers().contains_key("access-control-allow-origin"));
+}
+
+#[tokio::test]
+async fn success_action_status_picks_200_201_or_the_default_204() {
+    let emu = start().await;
+    let c = emu.root_credentials();
+    let conds = r#"{"bucket":"examplebucket"},["starts-with","$key","src/"]"#;
+    for (asked, status, xml) in [
+        (Some("200"), 200, false),
+        (Some("201"), 201, true),
+        (Some("204"), 204, false),
+        (None, 204, false),
+        // Anything else falls back to 204, as OSS does.
+        (Some("302"), 204, false),
+    ] {
+        let extra: Vec<(&str, &str)> = asked
+            .map(|s| ("success_action_status", s))
+            .into_iter()
+            .collect();
+        let resp = post_v4(&emu, &c, "src/status.txt", conds, 600, b"status", &extra).await;
+        assert_eq!(resp.status(), status, "asked {asked:?}");
+        assert!(resp.headers().contains_key("etag"));
+        let body = resp.text().await.unwrap();
+        assert_eq!(
+            body.contains("<PostResponse>"),
+            xml,
+            "asked {asked:?}: {body}"
+        );
+    }
+}

@@ -84,13 +84,15 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 pub(crate) fn credentials_error(provider: &'static str, e: crate::Error) -> CredentialsError {
     match e {
         crate::Error::Credentials(c) => c,
-        crate::Error::Transport { .. } => {
-            CredentialsError::failed_retryable(provider, e.to_string())
+        e => {
+            let message = e.to_string();
+            let failed = if e.kind().is_retryable_family() {
+                CredentialsError::failed_retryable(provider, message)
+            } else {
+                CredentialsError::failed(provider, message)
+            };
+            failed.with_source(e)
         }
-        crate::Error::Service(ref s) if s.status >= 500 || s.code.starts_with("Throttling") => {
-            CredentialsError::failed_retryable(provider, e.to_string())
-        }
-        other => CredentialsError::failed(provider, other.to_string()),
     }
 }
 

@@ -23,6 +23,43 @@
 //!
 //! Time is injectable ([`Clock`], [`ManualClock`]), and so are variables
 //! ([`EnvironmentSource`]) and paths, so tests never touch the process environment.
+//!
+//! ## Writing your own provider
+//!
+//! Implement [`ProvideCredentials`] with the [`async_trait`] attribute this module re-exports:
+//! your crate needs no `async-trait` dependency of its own. Answer
+//! [`CredentialsError::NotConfigured`] when your source is absent (a chain then tries the next
+//! provider) and [`CredentialsError::failed`] (with [`CredentialsError::with_source`] to keep
+//! the cause) when it is there but fails. For credentials that expire, wrap a
+//! [`FetchCredentials`] in a [`RefreshingCredentialsProvider`] instead of caching yourself; for
+//! a one-off, [`provide_credentials_fn`] takes a closure.
+//!
+//! ```
+//! use alioss::credentials::{async_trait, Credentials, CredentialsError, ProvideCredentials};
+//!
+//! /// Credentials kept in a vault of one's own.
+//! #[derive(Debug)]
+//! struct VaultProvider {
+//!     path: String,
+//! }
+//!
+//! #[async_trait]
+//! impl ProvideCredentials for VaultProvider {
+//!     async fn provide_credentials(&self) -> Result<Credentials, CredentialsError> {
+//!         if self.path.is_empty() {
+//!             return Err(CredentialsError::not_configured("vault", "no vault path"));
+//!         }
+//!         // … read the vault at self.path …
+//!         Credentials::new("vault-key-id", "vault-secret")
+//!             .map_err(|e| CredentialsError::failed("vault", "bad entry").with_source(e))
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let creds = VaultProvider { path: "kv/oss".into() }.provide_credentials().await.unwrap();
+//! assert_eq!(creds.access_key_id(), "vault-key-id");
+//! # }
+//! ```
 
 use std::fmt;
 use std::sync::Arc;
@@ -30,6 +67,8 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
+
+pub use async_trait::async_trait;
 
 mod assume_role;
 mod chain;
@@ -241,12 +280,15 @@ impl CredentialsBuilder {
     }
 }
 
+/// The cause kept by a [`CredentialsError::ProviderFailed`]: the error the provider met (for
+/// providers that call STS, the [`crate::Error`] whose service error says what STS refused).
+pub type CredentialsErrorSource = Arc<dyn std::error::Error + Send + Sync>;
+
 /// Why a provider could not produce credentials.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum CredentialsError {
     /// The provider's source is not configured here (a chain moves on to the next provider).
-    #[error("credentials provider {provider} is not configured: {detail}")]
     NotConfigured {
         /// The provider's name.
         provider: &'static str,
@@ -254,7 +296,6 @@ pub enum CredentialsError {
         detail: String,
     },
     /// The provider is configured but failed (a chain stops here).
-    #[error("credentials provider {provider} failed: {message}")]
     ProviderFailed {
         /// The provider's name.
         provider: &'static str,
@@ -262,13 +303,46 @@ pub enum CredentialsError {
         message: String,
         /// Whether trying again later may succeed.
         retryable: bool,
+        /// The error the provider met, when it met one: reachable through
+        /// [`std::error::Error::source`] (e.g. the STS [`crate::ServiceError`] of a refused
+        /// AssumeRole, with its code, request id and hint).
+        source: Option<CredentialsErrorSource>,
     },
     /// The provider answered with credentials that had already expired.
-    #[error("credentials from provider {provider} have expired")]
     Expired {
         /// The provider's name.
         provider: &'static str,
     },
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialsError::NotConfigured { provider, detail } => {
+                write!(
+                    f,
+                    "credentials provider {provider} is not configured: {detail}"
+                )
+            }
+            CredentialsError::ProviderFailed {
+                provider, message, ..
+            } => write!(f, "credentials provider {provider} failed: {message}"),
+            CredentialsError::Expired { provider } => {
+                write!(f, "credentials from provider {provider} have expired")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CredentialsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CredentialsError::ProviderFailed {
+                source: Some(s), ..
+            } => Some(&**s as &(dyn std::error::Error + 'static)),
+            _ => None,
+        }
+    }
 }
 
 impl CredentialsError {
@@ -286,6 +360,7 @@ impl CredentialsError {
             provider,
             message: message.into(),
             retryable: false,
+            source: None,
         }
     }
 
@@ -295,12 +370,38 @@ impl CredentialsError {
             provider,
             message: message.into(),
             retryable: true,
+            source: None,
         }
+    }
+
+    /// The same error keeping `cause` as its [`source`](std::error::Error::source) (a
+    /// "configured but failed" error only; other kinds are returned unchanged).
+    pub fn with_source(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        if let CredentialsError::ProviderFailed { source, .. } = &mut self {
+            *source = Some(Arc::new(cause));
+        }
+        self
     }
 
     /// Whether this is a "not configured here" error.
     pub fn is_not_configured(&self) -> bool {
         matches!(self, CredentialsError::NotConfigured { .. })
+    }
+
+    /// The service error (code, message, request id, hint) behind this failure, when the
+    /// provider failed because a service (STS, the ECS metadata service) refused it.
+    pub fn service_error(&self) -> Option<&crate::ServiceError> {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(self);
+        while let Some(e) = cur {
+            if let Some(s) = e.downcast_ref::<crate::ServiceError>() {
+                return Some(s);
+            }
+            if let Some(crate::Error::Service(s)) = e.downcast_ref::<crate::Error>() {
+                return Some(s);
+            }
+            cur = e.source();
+        }
+        None
     }
 }
 

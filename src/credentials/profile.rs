@@ -165,7 +165,7 @@ impl ProfileContext {
             sts = sts.region(region);
         }
         if p.vpc {
-            sts = sts.vpc(true);
+            sts = sts.internal(true);
         }
         if let Some(clock) = &self.clock {
             sts = sts.clock(clock.clone());

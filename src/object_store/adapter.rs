@@ -17,7 +17,8 @@ use time::OffsetDateTime;
 use super::os;
 use super::{get_result, list_result, put_result};
 use crate::credentials::{EnvironmentCredentialsProvider, EnvironmentSource};
-use crate::oss::{Client, CompletedPart, StorageClass};
+use crate::oss::{Client, CompletedPart, StorageClass, WithObjectOptions as _};
+use crate::ErrorKind;
 use os::path::Path;
 
 /// The name errors give for this store.
@@ -163,35 +164,29 @@ fn to_time(t: DateTime<Utc>) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(t.timestamp()).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-/// Service codes that mean the credentials themselves were not accepted.
-const UNAUTHENTICATED_CODES: &[&str] = &[
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "SecurityTokenExpired",
-    "InvalidSecurityToken",
-    "InvalidToken",
-    "AccessKeyIdDisabled",
-];
-
-/// Maps an alioss error onto object_store's, keeping it (with its hint) as the source.
+/// Maps an alioss error onto object_store's by its [`ErrorKind`], keeping it (with its hint)
+/// as the source.
 fn map_error(e: crate::Error, path: &str) -> os::Error {
+    let kind = e.kind();
+    kind_error(kind, Box::new(e), path)
+}
+
+fn kind_error(
+    kind: ErrorKind,
+    source: Box<dyn std::error::Error + Send + Sync>,
+    path: &str,
+) -> os::Error {
     let path = path.to_owned();
-    let status = e.status();
-    let code = e.code().map(str::to_owned);
-    let credentials = matches!(e, crate::Error::Credentials(_));
-    let source: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
-    match (status, code.as_deref()) {
-        (_, Some("NoSuchKey" | "NoSuchUpload")) | (Some(404), _) => {
-            os::Error::NotFound { path, source }
-        }
-        (_, Some("FileAlreadyExists")) => os::Error::AlreadyExists { path, source },
-        (Some(412), _) => os::Error::Precondition { path, source },
-        (Some(304), _) => os::Error::NotModified { path, source },
-        (_, Some(c)) if UNAUTHENTICATED_CODES.contains(&c) => {
-            os::Error::Unauthenticated { path, source }
-        }
-        (Some(403), _) => os::Error::PermissionDenied { path, source },
-        _ if credentials => os::Error::Unauthenticated { path, source },
+    match kind {
+        ErrorKind::NotFound => os::Error::NotFound { path, source },
+        ErrorKind::AlreadyExists => os::Error::AlreadyExists { path, source },
+        ErrorKind::PreconditionFailed => os::Error::Precondition { path, source },
+        ErrorKind::NotModified => os::Error::NotModified { path, source },
+        ErrorKind::AccessDenied => os::Error::PermissionDenied { path, source },
+        ErrorKind::CredentialsExpired
+        | ErrorKind::CredentialsInvalid
+        | ErrorKind::CredentialsUnavailable
+        | ErrorKind::SignatureMismatch => os::Error::Unauthenticated { path, source },
         _ => os::Error::Generic {
             store: STORE,
             source,
@@ -527,7 +522,6 @@ impl os::ObjectStore for OssStore {
                         return results;
                     }
                     let keys: Vec<String> = paths.iter().map(|p| store.key(p)).collect();
-                    let first = keys.first().cloned().unwrap_or_default();
                     let sent = store
                         .client
                         .delete_multiple_objects(&store.bucket)
@@ -542,7 +536,7 @@ impl os::ObjectStore for OssStore {
                             results.extend(
                                 paths
                                     .iter()
-                                    .map(|p| Err(map_shared(&shared, &store.key(p), &first))),
+                                    .map(|p| Err(map_shared(&shared, &store.key(p)))),
                             );
                         }
                     }
@@ -619,7 +613,7 @@ impl os::ObjectStore for OssStore {
             req = req.forbid_overwrite(true);
         }
         req.send().await.map_err(|e| {
-            let at = if e.code() == Some("FileAlreadyExists") {
+            let at = if e.kind() == ErrorKind::AlreadyExists {
                 &dst
             } else {
                 &src
@@ -631,21 +625,8 @@ impl os::ObjectStore for OssStore {
 }
 
 /// The error of a failed batch, once per key of the batch.
-fn map_shared(e: &Arc<crate::Error>, key: &str, _first: &str) -> os::Error {
-    let status = e.status();
-    let code = e.code().map(str::to_owned);
-    let source: Box<dyn std::error::Error + Send + Sync> = Box::new(SharedError(e.clone()));
-    let path = key.to_owned();
-    match (status, code.as_deref()) {
-        (_, Some(c)) if UNAUTHENTICATED_CODES.contains(&c) => {
-            os::Error::Unauthenticated { path, source }
-        }
-        (Some(403), _) => os::Error::PermissionDenied { path, source },
-        _ => os::Error::Generic {
-            store: STORE,
-            source,
-        },
-    }
+fn map_shared(e: &Arc<crate::Error>, key: &str) -> os::Error {
+    kind_error(e.kind(), Box::new(SharedError(e.clone())), key)
 }
 
 /// An alioss error shared by every key of a failed DeleteMultipleObjects batch.

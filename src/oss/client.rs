@@ -43,6 +43,7 @@ pub(crate) enum RequestSigner {
 /// # async fn run() -> alioss::error::Result<()> {
 /// use alioss::credentials::{Credentials, StaticCredentialsProvider};
 /// use alioss::oss;
+/// use alioss::prelude::*;
 ///
 /// let creds = Credentials::new("test-key-id", "test-secret")?;
 /// let client = oss::Client::builder()
@@ -222,21 +223,15 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses the region's internal (VPC) endpoint.
-    pub fn internal(mut self) -> Self {
+    /// Uses the region's internal (VPC) endpoint when `yes`, the public one otherwise; the
+    /// same as [`endpoint_type`](Self::endpoint_type) with [`EndpointType::Internal`] or
+    /// [`EndpointType::Public`]. Named as on the STS client.
+    pub fn internal(mut self, yes: bool) -> Self {
+        if !yes {
+            self.endpoint_type = EndpointType::Public;
+            return self;
+        }
         self.endpoint_type = EndpointType::Internal;
-        self
-    }
-
-    /// Uses the region's dual-stack (IPv4 + IPv6) endpoint.
-    pub fn dual_stack(mut self) -> Self {
-        self.endpoint_type = EndpointType::DualStack;
-        self
-    }
-
-    /// Uses the transfer-acceleration endpoint.
-    pub fn accelerate(mut self) -> Self {
-        self.endpoint_type = EndpointType::Accelerate;
         self
     }
 
@@ -246,23 +241,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Path-style addressing (`endpoint/bucket/key`) instead of virtual-hosted.
-    pub fn path_style(mut self, yes: bool) -> Self {
-        self.addressing = if yes {
-            AddressingStyle::PathStyle
-        } else {
-            AddressingStyle::VirtualHosted
-        };
-        self
-    }
-
-    /// The endpoint is a custom domain (CNAME) bound to the bucket.
-    pub fn cname(mut self, yes: bool) -> Self {
-        self.addressing = if yes {
-            AddressingStyle::Cname
-        } else {
-            AddressingStyle::VirtualHosted
-        };
+    /// How buckets are addressed: virtual-hosted (`bucket.endpoint/key`, the default),
+    /// path-style (`endpoint/bucket/key`; always used for an IP-address endpoint) or CNAME (the
+    /// endpoint is a custom domain bound to the bucket).
+    pub fn addressing_style(mut self, style: AddressingStyle) -> Self {
+        self.addressing = style;
         self
     }
 
@@ -272,7 +255,7 @@ impl ClientBuilder {
         self
     }
 
-    /// A shared credentials provider.
+    /// The credentials provider, shared with other clients (no extra indirection).
     pub fn shared_credentials(mut self, provider: SharedCredentialsProvider) -> Self {
         self.credentials = Some(provider);
         self
@@ -431,7 +414,7 @@ mod tests {
         assert_eq!(c.addressing_style(), AddressingStyle::VirtualHosted);
         let c = Client::builder()
             .region("cn-hangzhou")
-            .internal()
+            .internal(true)
             .credentials(provider())
             .build()
             .unwrap();
@@ -441,14 +424,14 @@ mod tests {
         );
         let c = Client::builder()
             .region("cn-hangzhou")
-            .dual_stack()
+            .endpoint_type(EndpointType::DualStack)
             .credentials(provider())
             .build()
             .unwrap();
         assert_eq!(c.endpoint(), "https://cn-hangzhou.oss.aliyuncs.com");
         let c = Client::builder()
             .region("cn-hangzhou")
-            .accelerate()
+            .endpoint_type(EndpointType::Accelerate)
             .credentials(provider())
             .build()
             .unwrap();

@@ -37,9 +37,7 @@ mod xml;
 pub use body::Body;
 pub use client::{Client, ClientBuilder, SignatureVersion, USER_AGENT};
 pub use endpoint::{region_endpoint, AddressingStyle, EndpointType};
-pub use ops::append::{
-    AppendObjectOutput, AppendObjectRequest, AppendOptions, Appender, MAX_APPENDABLE_SIZE,
-};
+pub use ops::append::{AppendObjectOutput, AppendObjectRequest, Appender, MAX_APPENDABLE_SIZE};
 pub use ops::copy::{
     CopyObjectOutput, CopyObjectRequest, UploadPartCopyOutput, UploadPartCopyRequest,
     DEFAULT_COPY_MULTIPART_THRESHOLD, DEFAULT_COPY_PART_SIZE,
@@ -58,13 +56,16 @@ pub use ops::object::{
     DeleteObjectOutput, DeleteObjectRequest, GetObjectOutput, GetObjectRequest, HeadObjectOutput,
     HeadObjectRequest, PutObjectOutput, PutObjectRequest,
 };
+pub use ops::raw::{OperationOutput, OperationRequest};
 pub use ops::tagging::{
     DeleteObjectTaggingOutput, GetObjectAclOutput, GetObjectTaggingOutput,
     ObjectSubresourceRequest, PutObjectTaggingRequest, MAX_OBJECT_TAGS,
 };
-pub use ops::{ObjectAcl, ServerSideEncryption, StorageClass};
+pub use ops::{ObjectAcl, ObjectOptions, ServerSideEncryption, StorageClass, WithObjectOptions};
 pub use post_object::{PostObjectForm, PostObjectFormRequest};
-pub use presign::{PresignOperation, PresignRequest, PresignedUrl};
+pub use presign::PresignedUrl;
+pub use reqwest::header::HeaderMap;
+pub use reqwest::{Method, StatusCode};
 pub use retry::RetryPolicy;
 pub use uploader::{
     ResumeStatus, StartOverReason, UploadOutput, UploadProgress, UploadRequest, Uploader,

@@ -32,7 +32,7 @@ pub(crate) enum ExpectedCrc {
 /// One OSS operation, before signing.
 #[derive(Debug)]
 pub(crate) struct OssRequest {
-    pub(crate) operation: &'static str,
+    pub(crate) operation: std::borrow::Cow<'static, str>,
     pub(crate) method: Method,
     pub(crate) bucket: Option<String>,
     pub(crate) key: Option<String>,
@@ -52,7 +52,7 @@ impl OssRequest {
         key: Option<&str>,
     ) -> Self {
         Self {
-            operation,
+            operation: operation.into(),
             method,
             bucket: Some(bucket.to_owned()),
             key: key.map(str::to_owned),
@@ -136,7 +136,7 @@ impl Client {
     pub(crate) async fn send_counted(&self, req: OssRequest) -> Result<Sent, Failed> {
         let span = tracing::info_span!(
             "oss.operation",
-            operation = req.operation,
+            operation = req.operation.as_ref(),
             bucket = req.bucket.as_deref().unwrap_or(""),
             key = req.key.as_deref().unwrap_or(""),
         );
@@ -193,7 +193,7 @@ impl Client {
             }
             let skew = error
                 .as_service()
-                .filter(|s| s.code == "RequestTimeTooSkewed")
+                .filter(|s| s.kind() == crate::ErrorKind::RequestTimeSkewed)
                 .map(|s| s.server_time);
             let retry = error.is_retryable()
                 && attempt < policy.max_attempts()

@@ -172,9 +172,10 @@ impl StsClientBuilder {
         self
     }
 
-    /// With a region, use the VPC endpoint `https://sts-vpc.<region>.aliyuncs.com`.
-    pub fn vpc(mut self, vpc: bool) -> Self {
-        self.vpc = vpc;
+    /// With a region, use the internal (VPC) endpoint `https://sts-vpc.<region>.aliyuncs.com`
+    /// when `yes`. Named as on the OSS client.
+    pub fn internal(mut self, yes: bool) -> Self {
+        self.vpc = yes;
         self
     }
 
@@ -199,8 +200,8 @@ impl StsClientBuilder {
         self
     }
 
-    /// The caller's credentials, from a shared provider.
-    pub fn credentials_provider(mut self, provider: SharedCredentialsProvider) -> Self {
+    /// The caller's credentials, from a provider shared with other clients.
+    pub fn shared_credentials(mut self, provider: SharedCredentialsProvider) -> Self {
         self.credentials = Some(provider);
         self
     }

@@ -124,10 +124,10 @@ pub fn hint_for(code: &str) -> Option<&'static str> {
 
 /// Whether an STS error answer is worth retrying: throttling, HTTP 429 and server errors.
 pub(crate) fn is_retryable(err: &ServiceError) -> bool {
-    err.status == 429
-        || err.status >= 500
-        || err.code.starts_with("Throttling")
-        || err.code == "ServiceUnavailable"
+    matches!(
+        err.kind(),
+        crate::ErrorKind::Throttled | crate::ErrorKind::ServerError
+    ) || err.code == crate::error::codes::SERVICE_UNAVAILABLE
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 
-use super::{object_option_setters, ObjectOptions};
+use super::{ObjectOptions, WithObjectOptions};
 use crate::error::{Error, Result};
 use crate::oss::body::Body;
 use crate::oss::client::Client;
@@ -122,8 +122,6 @@ impl AppendObjectRequest {
         self
     }
 
-    object_option_setters!();
-
     fn into_request(self) -> Result<(Client, OssRequest)> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         self.opts.validate()?;
@@ -155,7 +153,32 @@ impl AppendObjectRequest {
         Ok((self.client, req))
     }
 
+    /// A URL that lets its holder append at this position (POST `?append&position=N`, the
+    /// object options as signed headers) without credentials until it expires (1 s to 7
+    /// days). Nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the request or the lifetime is invalid; a credentials
+    /// error when the client's provider fails.
+    pub async fn presign(
+        self,
+        expires_in: std::time::Duration,
+    ) -> Result<crate::oss::PresignedUrl> {
+        let opts = self.opts.clone();
+        let (client, mut req) = self.into_request()?;
+        opts.drop_guessed_content_type(&mut req.headers);
+        client.presign_request(req, expires_in).await
+    }
+
     /// Appends.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] before any request; a service error
+    /// ([`ErrorKind::Conflict`](crate::ErrorKind::Conflict) for a position other than the
+    /// object's length); transport and credentials errors; [`Error::Integrity`] when the
+    /// object's CRC-64 is not the previous CRC combined with the body's.
     pub async fn send(self) -> Result<AppendObjectOutput> {
         let (client, req) = self.into_request()?;
         let sent = client.send(req).await?;
@@ -221,15 +244,6 @@ impl Appender {
         &self.key
     }
 
-    /// Options applied when the appender creates the object (first append at position 0).
-    pub fn with_options(mut self, f: impl FnOnce(AppendOptions) -> AppendOptions) -> Self {
-        self.opts = f(AppendOptions {
-            opts: std::mem::take(&mut self.opts),
-        })
-        .opts;
-        self
-    }
-
     /// Appends `body`.
     pub async fn append(&mut self, body: impl Into<Body>) -> Result<AppendObjectOutput> {
         let body = body.into();
@@ -265,7 +279,8 @@ impl Appender {
                 })
             }
             Err(Failed { error, attempts }) => {
-                let position_mismatch = error.code() == Some("PositionNotEqualToLength");
+                let position_mismatch =
+                    error.code() == Some(crate::error::codes::POSITION_NOT_EQUAL_TO_LENGTH);
                 if position_mismatch && (attempts > 1 || self.uncertain) {
                     let head = self
                         .client
@@ -313,12 +328,16 @@ impl Appender {
     }
 }
 
-/// Object options for the append that creates an object (see [`Appender::with_options`]).
-#[derive(Debug, Default)]
-pub struct AppendOptions {
-    opts: ObjectOptions,
+impl WithObjectOptions for AppendObjectRequest {
+    fn object_options_mut(&mut self) -> &mut ObjectOptions {
+        &mut self.opts
+    }
 }
 
-impl AppendOptions {
-    object_option_setters!();
+/// The options apply when the appender creates the object (its first append, at position 0);
+/// later appends send only the traffic limit.
+impl WithObjectOptions for Appender {
+    fn object_options_mut(&mut self) -> &mut ObjectOptions {
+        &mut self.opts
+    }
 }

@@ -5,7 +5,7 @@ use reqwest::Method;
 use time::OffsetDateTime;
 
 use super::multipart::CompletedPart;
-use super::{object_option_setters, parse_iso_time, ObjectOptions};
+use super::{parse_iso_time, ObjectOptions, WithObjectOptions};
 use crate::error::{Error, Result};
 use crate::oss::client::Client;
 use crate::oss::request::OssRequest;
@@ -171,8 +171,6 @@ pub struct CopyObjectRequest {
 impl CopyObjectRequest {
     source_condition_setters!();
 
-    object_option_setters!();
-
     /// Gives the copy the metadata set on this request (Content-Type, Cache-Control, user
     /// metadata, …: `x-oss-metadata-directive: REPLACE`) instead of the source's (the default).
     pub fn replace_metadata(mut self, yes: bool) -> Self {
@@ -287,11 +285,12 @@ impl CopyObjectRequest {
             opts.tagging = tags.tags;
         }
         let forbid = opts.forbid_overwrite;
-        let mut init = self
+        let upload = self
             .client
-            .initiate_multipart_upload(&self.bucket, &self.key);
-        init.opts = opts;
-        let upload = init.send().await?;
+            .initiate_multipart_upload(&self.bucket, &self.key)
+            .options(opts)
+            .send()
+            .await?;
         // Every part copies the version HeadObject saw: a concurrent overwrite fails the copy.
         let mut conditions = self.conditions.clone();
         if conditions.if_match.is_none() {
@@ -359,6 +358,12 @@ impl CopyObjectRequest {
             parts: Some(part_count),
             request_id: done.request_id,
         })
+    }
+}
+
+impl WithObjectOptions for CopyObjectRequest {
+    fn object_options_mut(&mut self) -> &mut ObjectOptions {
+        &mut self.opts
     }
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod list;
 pub(crate) mod multipart;
 pub(crate) mod object;
 mod paging;
+pub(crate) mod raw;
 pub(crate) mod tagging;
 
 use std::collections::BTreeMap;
@@ -88,9 +89,28 @@ pub enum ServerSideEncryption {
     },
 }
 
-/// Options shared by PutObject, AppendObject and InitiateMultipartUpload.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ObjectOptions {
+/// The options an object is stored with: content headers, ACL, storage class, user metadata,
+/// tags, forbid-overwrite, server-side encryption and a traffic limit.
+///
+/// One type for every operation that creates an object: PutObject, AppendObject (and the
+/// [`Appender`](crate::oss::Appender)), InitiateMultipartUpload, the
+/// [`Uploader`](crate::oss::Uploader), and their presigned URLs. Build it with the setters of
+/// [`WithObjectOptions`] (the same setters every such operation builder has), and hand a whole
+/// set to a builder with [`WithObjectOptions::options`].
+///
+/// ```
+/// use alioss::oss::{ObjectAcl, ObjectOptions, StorageClass, WithObjectOptions as _};
+///
+/// let archived = ObjectOptions::new()
+///     .storage_class(StorageClass::Archive)
+///     .acl(ObjectAcl::Private)
+///     .metadata("project", "alioss")
+///     .tag("team", "data");
+/// assert_eq!(archived.get_storage_class(), Some(StorageClass::Archive));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectOptions {
     pub(crate) content_type: Option<String>,
     pub(crate) cache_control: Option<String>,
     pub(crate) content_disposition: Option<String>,
@@ -107,8 +127,53 @@ pub(crate) struct ObjectOptions {
 }
 
 impl ObjectOptions {
-    /// Checks every option.
-    pub(crate) fn validate(&self) -> Result<()> {
+    /// No options: the bucket's defaults, Content-Type guessed from the key.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The Content-Type, when set.
+    pub fn get_content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// The ACL, when set.
+    pub fn get_acl(&self) -> Option<ObjectAcl> {
+        self.acl
+    }
+
+    /// The storage class, when set.
+    pub fn get_storage_class(&self) -> Option<StorageClass> {
+        self.storage_class
+    }
+
+    /// User metadata (names as given, sent lower-cased as `x-oss-meta-<name>`).
+    pub fn get_metadata(&self) -> &[(String, String)] {
+        &self.metadata
+    }
+
+    /// Tags.
+    pub fn get_tags(&self) -> &[(String, String)] {
+        &self.tagging
+    }
+
+    /// Whether overwriting an existing object is forbidden, when set.
+    pub fn get_forbid_overwrite(&self) -> Option<bool> {
+        self.forbid_overwrite
+    }
+
+    /// Server-side encryption, when set.
+    pub fn get_server_side_encryption(&self) -> Option<&ServerSideEncryption> {
+        self.sse.as_ref()
+    }
+
+    /// Checks every option against OSS's rules (header values, metadata names, tags, traffic
+    /// limit range).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the option and the rule it breaks.
+    pub fn validate(&self) -> Result<()> {
         for (field, v) in [
             ("content_type", &self.content_type),
             ("cache_control", &self.cache_control),
@@ -131,6 +196,14 @@ impl ObjectOptions {
             validation::traffic_limit(t)?;
         }
         Ok(())
+    }
+
+    /// Removes the Content-Type [`headers`](Self::headers) guessed, when none was set: a
+    /// presigned URL signs only what its user was asked to send.
+    pub(crate) fn drop_guessed_content_type(&self, headers: &mut Vec<(String, String)>) {
+        if self.content_type.is_none() {
+            headers.retain(|(k, _)| k != "Content-Type");
+        }
     }
 
     /// The headers, with Content-Type guessed from `key` when not given.
@@ -194,90 +267,112 @@ impl ObjectOptions {
     }
 }
 
-/// Setter methods for builders holding `opts: ObjectOptions`.
-macro_rules! object_option_setters {
-    () => {
-        /// The Content-Type (default: guessed from the key's extension, else
-        /// `application/octet-stream`).
-        pub fn content_type(mut self, v: impl Into<String>) -> Self {
-            self.opts.content_type = Some(v.into());
-            self
-        }
+/// The object-option setters, shared by [`ObjectOptions`] and every builder of an operation
+/// that creates an object (PutObject, AppendObject, the Appender, InitiateMultipartUpload, the
+/// Uploader). Bring it into scope to call them (`use alioss::oss::WithObjectOptions as _;`, or
+/// `use alioss::prelude::*;`).
+///
+/// Options are checked when the operation is sent or presigned, before any network call.
+pub trait WithObjectOptions: Sized {
+    /// The options being built.
+    fn object_options_mut(&mut self) -> &mut ObjectOptions;
 
-        /// The Cache-Control header stored with the object.
-        pub fn cache_control(mut self, v: impl Into<String>) -> Self {
-            self.opts.cache_control = Some(v.into());
-            self
-        }
+    /// Replaces every option with `options`.
+    fn options(mut self, options: ObjectOptions) -> Self {
+        *self.object_options_mut() = options;
+        self
+    }
 
-        /// The Content-Disposition header stored with the object.
-        pub fn content_disposition(mut self, v: impl Into<String>) -> Self {
-            self.opts.content_disposition = Some(v.into());
-            self
-        }
+    /// The Content-Type (default: guessed from the key's extension, else
+    /// `application/octet-stream`).
+    fn content_type(mut self, v: impl Into<String>) -> Self {
+        self.object_options_mut().content_type = Some(v.into());
+        self
+    }
 
-        /// The Content-Encoding header stored with the object.
-        pub fn content_encoding(mut self, v: impl Into<String>) -> Self {
-            self.opts.content_encoding = Some(v.into());
-            self
-        }
+    /// The Cache-Control header stored with the object.
+    fn cache_control(mut self, v: impl Into<String>) -> Self {
+        self.object_options_mut().cache_control = Some(v.into());
+        self
+    }
 
-        /// The Content-Language header stored with the object.
-        pub fn content_language(mut self, v: impl Into<String>) -> Self {
-            self.opts.content_language = Some(v.into());
-            self
-        }
+    /// The Content-Disposition header stored with the object.
+    fn content_disposition(mut self, v: impl Into<String>) -> Self {
+        self.object_options_mut().content_disposition = Some(v.into());
+        self
+    }
 
-        /// The Expires header stored with the object.
-        pub fn expires(mut self, at: time::OffsetDateTime) -> Self {
-            self.opts.expires = Some(at);
-            self
-        }
+    /// The Content-Encoding header stored with the object.
+    fn content_encoding(mut self, v: impl Into<String>) -> Self {
+        self.object_options_mut().content_encoding = Some(v.into());
+        self
+    }
 
-        /// The object's ACL.
-        pub fn acl(mut self, acl: $crate::oss::ObjectAcl) -> Self {
-            self.opts.acl = Some(acl);
-            self
-        }
+    /// The Content-Language header stored with the object.
+    fn content_language(mut self, v: impl Into<String>) -> Self {
+        self.object_options_mut().content_language = Some(v.into());
+        self
+    }
 
-        /// The object's storage class.
-        pub fn storage_class(mut self, class: $crate::oss::StorageClass) -> Self {
-            self.opts.storage_class = Some(class);
-            self
-        }
+    /// The Expires header stored with the object.
+    fn expires(mut self, at: OffsetDateTime) -> Self {
+        self.object_options_mut().expires = Some(at);
+        self
+    }
 
-        /// Adds user metadata `name` (sent as `x-oss-meta-<name>`; letters, digits, `-`, `_`).
-        pub fn metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-            self.opts.metadata.push((name.into(), value.into()));
-            self
-        }
+    /// The object's ACL.
+    fn acl(mut self, acl: ObjectAcl) -> Self {
+        self.object_options_mut().acl = Some(acl);
+        self
+    }
 
-        /// Adds an object tag.
-        pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-            self.opts.tagging.push((key.into(), value.into()));
-            self
-        }
+    /// The object's storage class.
+    fn storage_class(mut self, class: StorageClass) -> Self {
+        self.object_options_mut().storage_class = Some(class);
+        self
+    }
 
-        /// Refuses to overwrite an existing object of the same name.
-        pub fn forbid_overwrite(mut self, yes: bool) -> Self {
-            self.opts.forbid_overwrite = Some(yes);
-            self
-        }
+    /// Adds user metadata `name` (sent as `x-oss-meta-<name>`; letters, digits, `-`, `_`).
+    fn metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.object_options_mut()
+            .metadata
+            .push((name.into(), value.into()));
+        self
+    }
 
-        /// Server-side encryption.
-        pub fn server_side_encryption(mut self, sse: $crate::oss::ServerSideEncryption) -> Self {
-            self.opts.sse = Some(sse);
-            self
-        }
+    /// Adds an object tag (at most 10; key up to 128 and value up to 256 characters).
+    fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.object_options_mut()
+            .tagging
+            .push((key.into(), value.into()));
+        self
+    }
 
-        /// Limits the transfer speed, in bit/s (245760 to 838860800).
-        pub fn traffic_limit(mut self, bits_per_second: u64) -> Self {
-            self.opts.traffic_limit = Some(bits_per_second);
-            self
-        }
-    };
+    /// Refuses to overwrite an existing object of the same name (`x-oss-forbid-overwrite`; the
+    /// operation then fails with [`ErrorKind::AlreadyExists`](crate::ErrorKind::AlreadyExists)).
+    fn forbid_overwrite(mut self, yes: bool) -> Self {
+        self.object_options_mut().forbid_overwrite = Some(yes);
+        self
+    }
+
+    /// Server-side encryption.
+    fn server_side_encryption(mut self, sse: ServerSideEncryption) -> Self {
+        self.object_options_mut().sse = Some(sse);
+        self
+    }
+
+    /// Limits the transfer speed, in bit/s (245760 to 838860800).
+    fn traffic_limit(mut self, bits_per_second: u64) -> Self {
+        self.object_options_mut().traffic_limit = Some(bits_per_second);
+        self
+    }
 }
-pub(crate) use object_option_setters;
+
+impl WithObjectOptions for ObjectOptions {
+    fn object_options_mut(&mut self) -> &mut ObjectOptions {
+        self
+    }
+}
 
 /// User metadata from `x-oss-meta-*` response headers, names lower-cased without the prefix.
 pub(crate) fn metadata_from(headers: &HeaderMap) -> BTreeMap<String, String> {

@@ -5,11 +5,12 @@ use futures_util::stream::Stream;
 use reqwest::Method;
 use time::OffsetDateTime;
 
-use super::{decode_key, object_option_setters, paging, parse_iso_time, ObjectOptions};
+use super::{decode_key, paging, parse_iso_time, ObjectOptions, WithObjectOptions};
 use crate::error::{Error, Result};
 use crate::oss::body::Body;
 use crate::oss::client::Client;
 use crate::oss::crc64;
+use crate::oss::presign::PresignedUrl;
 use crate::oss::request::{ExpectedCrc, OssRequest};
 use crate::oss::validation;
 use crate::oss::xml::{self, from_xml, to_xml};
@@ -125,12 +126,16 @@ pub struct InitiateMultipartUploadRequest {
     client: Client,
     bucket: String,
     key: String,
-    pub(crate) opts: ObjectOptions,
+    opts: ObjectOptions,
+}
+
+impl WithObjectOptions for InitiateMultipartUploadRequest {
+    fn object_options_mut(&mut self) -> &mut ObjectOptions {
+        &mut self.opts
+    }
 }
 
 impl InitiateMultipartUploadRequest {
-    object_option_setters!();
-
     /// Starts the upload.
     pub async fn send(self) -> Result<InitiateMultipartUploadOutput> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
@@ -198,22 +203,45 @@ impl UploadPartRequest {
         self
     }
 
-    /// Uploads the part.
-    pub async fn send(self) -> Result<UploadPartOutput> {
+    /// The request, checked, without its body.
+    fn request(&self) -> Result<OssRequest> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         upload_id_rule(&self.upload_id)?;
         validation::part_number(self.part_number)?;
-        validation::part_size(self.body.len())?;
         if let Some(t) = self.traffic_limit {
             validation::traffic_limit(t)?;
         }
-        let size = self.body.len();
         let mut req = OssRequest::new("UploadPart", Method::PUT, &self.bucket, Some(&self.key))
             .query("partNumber", self.part_number.to_string())
             .query("uploadId", self.upload_id.clone());
         if let Some(t) = self.traffic_limit {
             req = req.header("x-oss-traffic-limit", t.to_string());
         }
+        Ok(req)
+    }
+
+    /// A URL that lets its holder upload this part (PUT `?partNumber&uploadId`) without credentials until it expires (1 s to 7
+    /// days). Nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the request or the lifetime is invalid; a credentials
+    /// error when the client's provider fails.
+    pub async fn presign(self, expires_in: std::time::Duration) -> Result<PresignedUrl> {
+        let req = self.request()?;
+        self.client.presign_request(req, expires_in).await
+    }
+
+    /// Uploads the part.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] before any request (part number, part size, upload id); service,
+    /// transport and credentials errors; [`Error::Integrity`] on a CRC-64 mismatch.
+    pub async fn send(self) -> Result<UploadPartOutput> {
+        let mut req = self.request()?;
+        validation::part_size(self.body.len())?;
+        let size = self.body.len();
         req.body = self.body;
         req.expected_crc = ExpectedCrc::OfBody;
         let sent = self.client.send(req).await?;
@@ -458,8 +486,8 @@ impl ListPartsRequest {
         self
     }
 
-    /// Fetches one page.
-    pub async fn send(self) -> Result<ListPartsOutput> {
+    /// The request, checked.
+    fn request(&self) -> Result<OssRequest> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         upload_id_rule(&self.upload_id)?;
         paging::check_page_size("max_parts", self.max_parts)?;
@@ -471,6 +499,30 @@ impl ListPartsRequest {
         if let Some(n) = self.part_number_marker {
             req = req.query("part-number-marker", n.to_string());
         }
+        Ok(req)
+    }
+
+    /// A URL that lets its holder list the upload's parts (GET `?uploadId`) without credentials until it expires (1 s to 7
+    /// days). Nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the request or the lifetime is invalid; a credentials
+    /// error when the client's provider fails.
+    pub async fn presign(self, expires_in: std::time::Duration) -> Result<PresignedUrl> {
+        let req = self.request()?;
+        self.client.presign_request(req, expires_in).await
+    }
+
+    /// Fetches one page.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] before any request; service (e.g.
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown upload), transport and
+    /// credentials errors; [`Error::Response`] for an answer that is not a ListParts result.
+    pub async fn send(self) -> Result<ListPartsOutput> {
+        let req = self.request()?;
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
         let r: xml::ListPartsResult = from_xml(&sent.text().await?)?;

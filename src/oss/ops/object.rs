@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::stream::{Stream, StreamExt};
@@ -9,12 +10,13 @@ use reqwest::Method;
 use time::OffsetDateTime;
 use tokio::io::AsyncWriteExt;
 
-use super::{header_date, header_u64, metadata_from, object_option_setters, ObjectOptions};
+use super::{header_date, header_u64, metadata_from, ObjectOptions, WithObjectOptions};
 use crate::error::{Error, Result};
 use crate::http::transport_error;
 use crate::oss::body::Body;
 use crate::oss::client::Client;
 use crate::oss::crc64::{self, Crc64};
+use crate::oss::presign::PresignedUrl;
 use crate::oss::request::{header, ExpectedCrc, OssRequest};
 use crate::oss::signer::format_http_date;
 use crate::oss::validation;
@@ -109,14 +111,37 @@ impl PutObjectRequest {
         self
     }
 
-    object_option_setters!();
-
-    /// Uploads.
-    pub async fn send(self) -> Result<PutObjectOutput> {
+    /// The request, checked, without its body.
+    fn request(&self) -> Result<OssRequest> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         self.opts.validate()?;
         let mut req = OssRequest::new("PutObject", Method::PUT, &self.bucket, Some(&self.key));
         req.headers = self.opts.headers(&self.key);
+        Ok(req)
+    }
+
+    /// A URL that lets its holder upload the object (PUT, with the object options as signed headers) without credentials until it expires
+    /// (1 s to 7 days); see [`PresignedUrl`]. Nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the request or the lifetime is invalid; a credentials
+    /// error when the client's provider fails.
+    pub async fn presign(self, expires_in: Duration) -> Result<PresignedUrl> {
+        let mut req = self.request()?;
+        self.opts.drop_guessed_content_type(&mut req.headers);
+        self.client.presign_request(req, expires_in).await
+    }
+
+    /// Uploads.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] before any request for a bad bucket, key or option; service,
+    /// transport and credentials errors; [`Error::Integrity`] when the CRC-64 OSS computed
+    /// differs from the body's.
+    pub async fn send(self) -> Result<PutObjectOutput> {
+        let mut req = self.request()?;
         if self.content_md5 {
             req.headers
                 .push(("Content-MD5".into(), self.body.content_md5().await?));
@@ -131,6 +156,12 @@ impl PutObjectRequest {
             content_md5: sent.header("content-md5"),
             request_id: sent.request_id(),
         })
+    }
+}
+
+impl WithObjectOptions for PutObjectRequest {
+    fn object_options_mut(&mut self) -> &mut ObjectOptions {
+        &mut self.opts
     }
 }
 
@@ -261,8 +292,8 @@ impl GetObjectRequest {
         self
     }
 
-    /// Sends the request; the body is streamed from [`GetObjectOutput`].
-    pub async fn send(self) -> Result<GetObjectOutput> {
+    /// The request, checked.
+    fn request(&self) -> Result<OssRequest> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         if let Some((first, Some(last))) = self.range {
             if last < first {
@@ -293,6 +324,29 @@ impl GetObjectRequest {
         if let Some(v) = &self.version_id {
             req = req.query("versionId", v.clone());
         }
+        Ok(req)
+    }
+
+    /// A URL that lets its holder download the object (a range is not part of the URL: its user sends `Range` itself) without credentials until it expires
+    /// (1 s to 7 days); see [`PresignedUrl`]. Nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the request or the lifetime is invalid; a credentials
+    /// error when the client's provider fails.
+    pub async fn presign(self, expires_in: Duration) -> Result<PresignedUrl> {
+        let req = self.request()?;
+        self.client.presign_request(req, expires_in).await
+    }
+
+    /// Sends the request; the body is streamed from [`GetObjectOutput`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] before any request; service (e.g.
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound)), transport and credentials errors.
+    pub async fn send(self) -> Result<GetObjectOutput> {
+        let req = self.request()?;
         let sent = self.client.send(req).await?;
         let h = sent.headers();
         let partial = sent.response.status().as_u16() == 206;
@@ -459,14 +513,36 @@ impl HeadObjectRequest {
         self
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<HeadObjectOutput> {
+    /// The request, checked.
+    fn request(&self) -> Result<OssRequest> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         let mut req = OssRequest::new("HeadObject", Method::HEAD, &self.bucket, Some(&self.key));
         req = self.conditions.apply(req)?;
         if let Some(v) = &self.version_id {
             req = req.query("versionId", v.clone());
         }
+        Ok(req)
+    }
+
+    /// A URL that lets its holder read the object's metadata (HEAD) without credentials until it expires
+    /// (1 s to 7 days); see [`PresignedUrl`]. Nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the request or the lifetime is invalid; a credentials
+    /// error when the client's provider fails.
+    pub async fn presign(self, expires_in: Duration) -> Result<PresignedUrl> {
+        let req = self.request()?;
+        self.client.presign_request(req, expires_in).await
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] before any request; service, transport and credentials errors.
+    pub async fn send(self) -> Result<HeadObjectOutput> {
+        let req = self.request()?;
         let sent = self.client.send(req).await?;
         let h = sent.headers();
         Ok(HeadObjectOutput {
@@ -550,8 +626,8 @@ impl DeleteObjectRequest {
         self
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<DeleteObjectOutput> {
+    /// The request, checked.
+    fn request(&self) -> Result<OssRequest> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         let mut req = OssRequest::new(
             "DeleteObject",
@@ -562,6 +638,28 @@ impl DeleteObjectRequest {
         if let Some(v) = &self.version_id {
             req = req.query("versionId", v.clone());
         }
+        Ok(req)
+    }
+
+    /// A URL that lets its holder delete the object without credentials until it expires
+    /// (1 s to 7 days); see [`PresignedUrl`]. Nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the request or the lifetime is invalid; a credentials
+    /// error when the client's provider fails.
+    pub async fn presign(self, expires_in: Duration) -> Result<PresignedUrl> {
+        let req = self.request()?;
+        self.client.presign_request(req, expires_in).await
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] before any request; service, transport and credentials errors.
+    pub async fn send(self) -> Result<DeleteObjectOutput> {
+        let req = self.request()?;
         let sent = self.client.send(req).await?;
         Ok(DeleteObjectOutput {
             version_id: sent.header("x-oss-version-id"),

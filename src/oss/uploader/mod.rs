@@ -18,7 +18,7 @@ use crate::oss::body::Body;
 use crate::oss::client::Client;
 use crate::oss::crc64::{self, Crc64};
 use crate::oss::ops::multipart::{CompletedPart, PartInfo};
-use crate::oss::ops::{object_option_setters, ObjectOptions};
+use crate::oss::ops::{ObjectOptions, WithObjectOptions};
 use crate::oss::validation::{self, MAX_PART_NUMBER, MAX_PART_SIZE, MIN_PART_SIZE};
 
 use checkpoint::{Loaded, UploadIdentity};
@@ -638,47 +638,6 @@ pub struct UploadRequest {
     opts: ObjectOptions,
 }
 
-macro_rules! apply_object_options {
-    ($req:expr, $opts:expr) => {{
-        let o: &ObjectOptions = $opts;
-        let mut r = $req;
-        if let Some(v) = &o.content_type {
-            r = r.content_type(v.clone());
-        }
-        if let Some(v) = &o.cache_control {
-            r = r.cache_control(v.clone());
-        }
-        if let Some(v) = &o.content_disposition {
-            r = r.content_disposition(v.clone());
-        }
-        if let Some(v) = &o.content_encoding {
-            r = r.content_encoding(v.clone());
-        }
-        if let Some(v) = o.expires {
-            r = r.expires(v);
-        }
-        if let Some(v) = o.acl {
-            r = r.acl(v);
-        }
-        if let Some(v) = o.storage_class {
-            r = r.storage_class(v);
-        }
-        for (k, v) in &o.metadata {
-            r = r.metadata(k.clone(), v.clone());
-        }
-        for (k, v) in &o.tagging {
-            r = r.tag(k.clone(), v.clone());
-        }
-        if let Some(v) = o.forbid_overwrite {
-            r = r.forbid_overwrite(v);
-        }
-        if let Some(v) = &o.sse {
-            r = r.server_side_encryption(v.clone());
-        }
-        r
-    }};
-}
-
 /// Everything one multipart run needs.
 struct Job<'a> {
     client: &'a Client,
@@ -693,9 +652,13 @@ struct Job<'a> {
     checkpoint: Option<(PathBuf, UploadIdentity)>,
 }
 
-impl UploadRequest {
-    object_option_setters!();
+impl WithObjectOptions for UploadRequest {
+    fn object_options_mut(&mut self) -> &mut ObjectOptions {
+        &mut self.opts
+    }
+}
 
+impl UploadRequest {
     /// Uploads. Options and inputs are checked before any request; the local file's size and
     /// modification time are read here.
     pub async fn send(self) -> Result<UploadOutput> {
@@ -768,7 +731,7 @@ impl UploadRequest {
             .client
             .put_object(&self.bucket, &self.key)
             .body(body);
-        req = apply_object_options!(req, &self.opts);
+        req = req.options(self.opts.clone());
         if let Some(t) = self.opts.traffic_limit {
             req = req.traffic_limit(t);
         }
@@ -958,7 +921,7 @@ impl Job<'_> {
             Some(r) => (r.upload_id, r.done, !r.verified_by_list_parts),
             None => {
                 let mut req = self.client.initiate_multipart_upload(self.bucket, self.key);
-                req = apply_object_options!(req, self.opts);
+                req = req.options(self.opts.clone());
                 let id = req.send().await?.upload_id;
                 (id, BTreeMap::new(), false)
             }
