@@ -22,9 +22,9 @@ use alioss::oss::Client;
 use alioss_emulator::{Emulator, EmulatorConfig};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
-use object_store_0_14 as object_store;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload, WriteMultipart};
+use object_store_0_14 as object_store;
 
 const BUCKET: &str = "examplebucket";
 const CURL: &str = "/usr/bin/curl";
@@ -66,7 +66,12 @@ async fn curl_put(client: &Client, file: &FsPath, key: &str) {
         .presign_put(BUCKET, key, Duration::from_secs(600))
         .await
         .expect("presign");
-    let args = ["-o".as_ref(), "/dev/null".as_ref(), "-T".as_ref(), file.as_os_str()];
+    let args = [
+        "-o".as_ref(),
+        "/dev/null".as_ref(),
+        "-T".as_ref(),
+        file.as_os_str(),
+    ];
     curl(&args, url.signed_headers(), url.url()).await;
 }
 
@@ -126,7 +131,10 @@ async fn run() {
     let store: Arc<dyn ObjectStore> =
         Arc::new(OssStore::new(client.clone(), BUCKET).expect("store"));
 
-    let data: Bytes = (0..size).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into();
+    let data: Bytes = (0..size)
+        .map(|i| (i % 251) as u8)
+        .collect::<Vec<u8>>()
+        .into();
     let dir = tempfile::tempdir_in("/dev/shm")
         .or_else(|_| tempfile::tempdir())
         .expect("temp dir");
