@@ -26,7 +26,7 @@
 //!
 //! ## Writing your own provider
 //!
-//! Implement [`ProvideCredentials`] with the [`async_trait`] attribute this module re-exports:
+//! Implement [`ProvideCredentials`] with the [`async_trait`](macro@async_trait) attribute this module re-exports:
 //! your crate needs no `async-trait` dependency of its own. Answer
 //! [`CredentialsError::NotConfigured`] when your source is absent (a chain then tries the next
 //! provider) and [`CredentialsError::failed`] (with [`CredentialsError::with_source`] to keep
