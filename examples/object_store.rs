@@ -18,9 +18,10 @@
 
 use std::sync::Arc;
 
-use alioss::credentials::{AssumeRoleCredentialsProvider, Clock, StaticCredentialsProvider};
+use alioss::credentials::{Clock, StaticCredentialsProvider};
 use alioss::object_store::v0_14::OssStore;
 use alioss::oss;
+use alioss::providers::AssumeRoleCredentialsProvider;
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle};
 use futures_util::TryStreamExt as _;

@@ -56,31 +56,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let size = tokio::fs::metadata(&path).await?.len();
     let part_size = 100 * 1024;
     let mp_key = format!("src/{name}.multipart");
-    let upload = client
-        .initiate_multipart_upload(&bucket, &mp_key)
-        .send()
-        .await?;
+    let upload = client.multipart_upload(&bucket, &mp_key).initiate().await?;
     let mut parts = Vec::new();
     let mut offset = 0;
     let mut number = 1;
     while offset < size || number == 1 {
         let len = part_size.min(size - offset);
         let body = Body::from_file_range(&path, offset, len).await?;
-        parts.push(
-            client
-                .upload_part(&bucket, &mp_key, &upload.upload_id, number)
-                .body(body)
-                .send()
-                .await?,
-        );
+        parts.push(upload.upload_part(number, body).send().await?);
         offset += len;
         number += 1;
     }
-    let done = client
-        .complete_multipart_upload(&bucket, &mp_key, &upload.upload_id)
-        .parts(&parts)
-        .send()
-        .await?;
+    let done = upload.complete(&parts).send().await?;
     println!(
         "multipart {mp_key}: {} parts, crc64 {:?}",
         parts.len(),

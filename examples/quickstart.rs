@@ -31,13 +31,11 @@
 use std::error::Error;
 use std::time::Duration;
 
-use alioss::credentials::{
-    AssumeRoleCredentialsProvider, Clock, Credentials, ProvideCredentials,
-    StaticCredentialsProvider,
-};
+use alioss::credentials::{Clock, Credentials, ProvideCredentials, StaticCredentialsProvider};
 use alioss::oss::WithObjectOptions as _;
 use alioss::oss::{self, crc64, Body, CompletedPart, StorageClass};
-use alioss::sts::policy::{actions, evaluate_effective, oss_object, Policy, RequestContext};
+use alioss::policy::{actions, evaluate_effective, oss_object, Policy, RequestContext};
+use alioss::providers::AssumeRoleCredentialsProvider;
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle};
 
@@ -354,13 +352,12 @@ async fn multipart(client: &oss::Client) -> Result<(), BoxError> {
     let key = "src/catalogue.bin";
     let data: Vec<u8> = (0..200 * 1024u32).map(|i| (i % 251) as u8).collect();
     let (part1, part2) = data.split_at(128 * 1024);
-    let upload = client.initiate_multipart_upload(BUCKET, key).send().await?;
+    let upload = client.multipart_upload(BUCKET, key).initiate().await?;
     println!("InitiateMultipartUpload {key}: upload started");
     let mut parts = Vec::new();
     for (number, chunk) in [(1u32, part1), (2, part2)] {
-        let out = client
-            .upload_part(BUCKET, key, &upload.upload_id, number)
-            .body(Body::from_bytes(chunk.to_vec()))
+        let out = upload
+            .upload_part(number, Body::from_bytes(chunk.to_vec()))
             .send()
             .await?;
         println!(
@@ -370,11 +367,7 @@ async fn multipart(client: &oss::Client) -> Result<(), BoxError> {
         );
         parts.push(CompletedPart::from(&out));
     }
-    let done = client
-        .complete_multipart_upload(BUCKET, key, &upload.upload_id)
-        .parts(parts)
-        .send()
-        .await?;
+    let done = upload.complete(parts).send().await?;
     println!(
         "CompleteMultipartUpload {key}: etag {}, crc64 {}",
         done.etag.as_deref().unwrap_or("-"),

@@ -23,7 +23,7 @@
 //!
 //! with `Access-Control-Allow-Origin: *` and `Access-Control-Allow-Method: GET` (so a browser
 //! page may call it), or HTTP 400 with the error message when STS refuses. The partner points
-//! [`alioss::credentials::UrlCredentialsProvider`] at the URL and gets credentials that are
+//! [`alioss::providers::UrlCredentialsProvider`] at the URL and gets credentials that are
 //! fetched again before they expire (see the `upload` example). STS accepts about 100 calls a
 //! second per account: put a cache in front (an `AssumeRoleCredentialsProvider`) if many
 //! partners call at once. PostObject forms are signed with such a cached provider.
@@ -87,11 +87,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alioss::credentials::{
-    AssumeRoleCredentialsProvider, Credentials, EnvironmentCredentialsProvider, ProvideCredentials,
-    StaticCredentialsProvider, UrlCredentialsProvider,
+    Credentials, EnvironmentCredentialsProvider, ProvideCredentials, StaticCredentialsProvider,
 };
 use alioss::oss;
-use alioss::sts::policy::{actions, oss_object, Policy};
+use alioss::policy::{actions, oss_object, Policy};
+use alioss::providers::{AssumeRoleCredentialsProvider, UrlCredentialsProvider};
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle, Fault};
 use axum::extract::{Query, State};

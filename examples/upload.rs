@@ -3,7 +3,7 @@
 //!
 //! The partner never sees the organisation's AccessKey. It asks the token-vending service (the
 //! `sts_server` example) for temporary credentials with
-//! [`alioss::credentials::UrlCredentialsProvider`], which fetches them again before they expire,
+//! [`alioss::providers::UrlCredentialsProvider`], which fetches them again before they expire,
 //! and uploads: files of 512 KiB and more with the crate's [`alioss::oss::Uploader`] (a
 //! multipart upload of 256 KiB parts streamed from disk, four at a time, resumable with
 //! `--checkpoint-dir`), smaller files with one PutObject streamed from disk
@@ -47,10 +47,10 @@ use std::time::{Duration, Instant};
 
 use alioss::credentials::{
     EnvironmentCredentialsProvider, ProvideCredentials, StaticCredentialsProvider,
-    UrlCredentialsProvider, CREDENTIALS_URI_VAR,
 };
 use alioss::oss::{self, crc64::Crc64, Body, Uploader};
-use alioss::sts::policy::{actions, oss_object, Policy};
+use alioss::policy::{actions, oss_object, Policy};
+use alioss::providers::{UrlCredentialsProvider, CREDENTIALS_URI_VAR};
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle};
 use futures_util::stream::StreamExt as _;
@@ -432,7 +432,7 @@ async fn read_back(
 ) -> Result<(), BoxError> {
     let object = reader.get_object(bucket, key).send().await?;
     let reported = object.crc64;
-    let mut body = std::pin::pin!(object.into_stream());
+    let mut body = object.into_stream();
     let (mut crc, mut len) = (Crc64::new(), 0u64);
     while let Some(chunk) = body.next().await {
         let chunk = chunk?;

@@ -8,8 +8,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::credentials::CredentialsError;
-
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -41,7 +39,7 @@ pub enum Error {
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// Data arrived or was stored with a different checksum than was sent.
-    #[error("integrity check failed: {algorithm} sent by the client is {client}, the server computed {server}")]
+    #[error("integrity check failed: the {algorithm} the client computed from {computed_from} is {client}, the server's is {server}")]
     Integrity {
         /// The checksum algorithm, e.g. `crc64ecma`.
         algorithm: &'static str,
@@ -49,6 +47,10 @@ pub enum Error {
         client: String,
         /// The server's value.
         server: String,
+        /// What the client computed its value from: `"the bytes sent"` for an upload,
+        /// `"the bytes received"` for a download, `"the parts' checksums combined"` for a
+        /// completed multipart upload.
+        computed_from: &'static str,
     },
     /// A response could not be understood.
     #[error("unexpected response: {0}")]
@@ -377,6 +379,131 @@ impl ServiceError {
             s if s >= 500 => ErrorKind::ServerError,
             _ => ErrorKind::Other,
         }
+    }
+}
+
+/// The cause kept by a [`CredentialsError::ProviderFailed`]: the error the provider met (for
+/// providers that call STS, the [`crate::Error`] whose service error says what STS refused).
+pub type CredentialsErrorSource = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+
+/// Why a provider could not produce credentials.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum CredentialsError {
+    /// The provider's source is not configured here (a chain moves on to the next provider).
+    NotConfigured {
+        /// The provider's name.
+        provider: &'static str,
+        /// What it looked for.
+        detail: String,
+    },
+    /// The provider is configured but failed (a chain stops here).
+    ProviderFailed {
+        /// The provider's name.
+        provider: &'static str,
+        /// What went wrong (never contains secrets).
+        message: String,
+        /// Whether trying again later may succeed.
+        retryable: bool,
+        /// The error the provider met, when it met one: reachable through
+        /// [`std::error::Error::source`] (e.g. the STS [`crate::ServiceError`] of a refused
+        /// AssumeRole, with its code, request id and hint).
+        source: Option<CredentialsErrorSource>,
+    },
+    /// The provider answered with credentials that had already expired.
+    Expired {
+        /// The provider's name.
+        provider: &'static str,
+    },
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialsError::NotConfigured { provider, detail } => {
+                write!(
+                    f,
+                    "credentials provider {provider} is not configured: {detail}"
+                )
+            }
+            CredentialsError::ProviderFailed {
+                provider, message, ..
+            } => write!(f, "credentials provider {provider} failed: {message}"),
+            CredentialsError::Expired { provider } => {
+                write!(f, "credentials from provider {provider} have expired")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CredentialsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CredentialsError::ProviderFailed {
+                source: Some(s), ..
+            } => Some(&**s as &(dyn std::error::Error + 'static)),
+            _ => None,
+        }
+    }
+}
+
+impl CredentialsError {
+    /// A "not configured here" error.
+    pub fn not_configured(provider: &'static str, detail: impl Into<String>) -> Self {
+        CredentialsError::NotConfigured {
+            provider,
+            detail: detail.into(),
+        }
+    }
+
+    /// A "configured but failed" error.
+    pub fn failed(provider: &'static str, message: impl Into<String>) -> Self {
+        CredentialsError::ProviderFailed {
+            provider,
+            message: message.into(),
+            retryable: false,
+            source: None,
+        }
+    }
+
+    /// A "configured but failed, try again later" error.
+    pub fn failed_retryable(provider: &'static str, message: impl Into<String>) -> Self {
+        CredentialsError::ProviderFailed {
+            provider,
+            message: message.into(),
+            retryable: true,
+            source: None,
+        }
+    }
+
+    /// The same error keeping `cause` as its [`source`](std::error::Error::source) (a
+    /// "configured but failed" error only; other kinds are returned unchanged).
+    pub fn with_source(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        if let CredentialsError::ProviderFailed { source, .. } = &mut self {
+            *source = Some(std::sync::Arc::new(cause));
+        }
+        self
+    }
+
+    /// Whether this is a "not configured here" error.
+    pub fn is_not_configured(&self) -> bool {
+        matches!(self, CredentialsError::NotConfigured { .. })
+    }
+
+    /// The service error (code, message, request id, hint) behind this failure, when the
+    /// provider failed because a service (STS, the ECS metadata service) refused it.
+    pub fn service_error(&self) -> Option<&crate::ServiceError> {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(self);
+        while let Some(e) = cur {
+            if let Some(s) = e.downcast_ref::<crate::ServiceError>() {
+                return Some(s);
+            }
+            if let Some(crate::Error::Service(s)) = e.downcast_ref::<crate::Error>() {
+                return Some(s);
+            }
+            cur = e.source();
+        }
+        None
     }
 }
 

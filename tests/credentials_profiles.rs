@@ -6,9 +6,9 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use alioss::credentials::{
-    CliConfigCredentialsProvider, CredentialsError, DefaultCredentialsChain, EnvironmentSource,
-    ProfileFileCredentialsProvider, ProvideCredentials,
+use alioss::credentials::{CredentialsError, EnvironmentSource, ProvideCredentials};
+use alioss::providers::{
+    CliConfigCredentialsProvider, DefaultCredentialsChain, ProfileFileCredentialsProvider,
 };
 use alioss::sts::StsClient;
 use axum::Router;
@@ -54,7 +54,7 @@ access_key_id = only-id
 fn ini_provider(
     home: &Path,
     vars: &[(&str, &str)],
-) -> alioss::credentials::ProfileFileCredentialsProviderBuilder {
+) -> alioss::providers::ProfileFileCredentialsProviderBuilder {
     ProfileFileCredentialsProvider::builder()
         .home_dir(home)
         .env(env(vars))
@@ -177,7 +177,7 @@ const CLI: &str = r#"{
 fn cli_provider(
     home: &Path,
     vars: &[(&str, &str)],
-) -> alioss::credentials::CliConfigCredentialsProviderBuilder {
+) -> alioss::providers::CliConfigCredentialsProviderBuilder {
     CliConfigCredentialsProvider::builder()
         .home_dir(home)
         .env(env(vars))
@@ -473,7 +473,7 @@ async fn debug_of_profile_providers_and_chain_redacts_secrets() {
         assert!(!d.contains(secret), "{secret} in {d}");
     }
     assert!(d.contains("STS.cli") && d.contains("ini-default-id"), "{d}");
-    let b = alioss::credentials::UrlCredentialsProvider::builder("http://127.0.0.1:1/sts")
+    let b = alioss::providers::UrlCredentialsProvider::builder("http://127.0.0.1:1/sts")
         .bearer_token("bearer-secret");
     assert!(!format!("{b:?}").contains("bearer-secret"));
 }

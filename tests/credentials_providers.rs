@@ -7,9 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use alioss::credentials::{
-    provide_credentials_fn, Credentials, CredentialsError, EcsRamRoleCredentialsProvider,
-    EnvironmentSource, ManualClock, OidcCredentialsProvider, ProvideCredentials,
-    UrlCredentialsProvider,
+    provide_credentials_fn, Credentials, CredentialsError, EnvironmentSource, ManualClock,
+    ProvideCredentials,
+};
+use alioss::providers::{
+    EcsRamRoleCredentialsProvider, OidcCredentialsProvider, UrlCredentialsProvider,
 };
 use alioss::sts::StsClient;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};

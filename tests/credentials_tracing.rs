@@ -5,10 +5,8 @@ mod support;
 
 use std::time::Duration;
 
-use alioss::credentials::{
-    AssumeRoleCredentialsProvider, DefaultCredentialsChain, EnvironmentSource, ManualClock,
-    ProvideCredentials,
-};
+use alioss::credentials::{EnvironmentSource, ManualClock, ProvideCredentials};
+use alioss::providers::{AssumeRoleCredentialsProvider, DefaultCredentialsChain};
 use alioss::sts::{AssumeRoleRequest, RetryPolicy, StsClient};
 use support::credentials::wait_for_refresh;
 use support::sts::{user_credentials_with_token, MockSts, ROLE_ARN, USER_KEY_SECRET};

@@ -7,10 +7,11 @@ mod support;
 use std::error::Error as _;
 use std::time::Duration;
 
-use alioss::credentials::{AssumeRoleCredentialsProvider, Credentials};
+use alioss::credentials::Credentials;
 use alioss::error::codes;
 use alioss::oss::WithObjectOptions as _;
 use alioss::oss::{Body, Client, RetryPolicy};
+use alioss::providers::AssumeRoleCredentialsProvider;
 use alioss::sts::AssumeRoleRequest;
 use alioss::{Error, ErrorKind};
 use alioss_emulator::EmulatorHandle;

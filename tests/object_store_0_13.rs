@@ -8,9 +8,10 @@
 //! `multipart_put_part_out_of_order` exist only in 0.14); none is skipped (`put_opts` runs with `supports_update = false`: OSS has
 //! no conditional write on an ETag, so `PutMode::Update` answers `NotImplemented`).
 
-use alioss::credentials::{AssumeRoleCredentialsProvider, Clock};
+use alioss::credentials::Clock;
 use alioss::object_store::v0_13::OssStore;
 use alioss::oss::Client;
+use alioss::providers::AssumeRoleCredentialsProvider;
 use alioss::sts::AssumeRoleRequest;
 use alioss_emulator::EmulatorHandle;
 use object_store_0_13 as os;

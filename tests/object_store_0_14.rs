@@ -7,9 +7,10 @@
 //! Every public function of the suite runs; none is skipped (`put_opts` runs with `supports_update = false`: OSS has
 //! no conditional write on an ETag, so `PutMode::Update` answers `NotImplemented`).
 
-use alioss::credentials::{AssumeRoleCredentialsProvider, Clock};
+use alioss::credentials::Clock;
 use alioss::object_store::v0_14::OssStore;
 use alioss::oss::Client;
+use alioss::providers::AssumeRoleCredentialsProvider;
 use alioss::sts::AssumeRoleRequest;
 use alioss_emulator::EmulatorHandle;
 use object_store_0_14 as os;

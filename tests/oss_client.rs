@@ -565,10 +565,11 @@ async fn multipart_upload_combines_part_crcs_and_checks_the_result() {
     let server = MockServer::start(move |r, _| {
         let q = r.query().to_owned();
         match r.method.as_str() {
-            "POST" if q == "uploads" => Reply::ok().body(
-                "<InitiateMultipartUploadResult><Bucket>examplebucket</Bucket><Key>big</Key>\
+            "POST" if q.split('&').any(|p| p.trim_end_matches('=') == "uploads") => Reply::ok()
+                .body(
+                    "<InitiateMultipartUploadResult><Bucket>examplebucket</Bucket><Key>big</Key>\
                  <UploadId>UP1</UploadId></InitiateMultipartUploadResult>",
-            ),
+                ),
             "PUT" => {
                 let n: u32 = q
                     .split('&')
@@ -601,47 +602,30 @@ async fn multipart_upload_combines_part_crcs_and_checks_the_result() {
     .await;
     let oss = client(&server.endpoint());
     let up = oss
-        .initiate_multipart_upload("examplebucket", "big")
-        .send()
+        .multipart_upload("examplebucket", "big")
+        .initiate()
         .await
         .unwrap();
-    assert_eq!(up.upload_id, "UP1");
+    assert_eq!(up.upload_id(), "UP1");
+    assert_eq!((up.bucket(), up.key()), ("examplebucket", "big"));
     let a = vec![1u8; 120 * 1024];
     let b = vec![2u8; 10];
-    let p1 = oss
-        .upload_part("examplebucket", "big", &up.upload_id, 1)
-        .body(a.clone())
-        .send()
-        .await
-        .unwrap();
-    let p2 = oss
-        .upload_part("examplebucket", "big", &up.upload_id, 2)
-        .body(b.clone())
-        .send()
-        .await
-        .unwrap();
+    let p1 = up.upload_part(1, a.clone()).send().await.unwrap();
+    let p2 = up.upload_part(2, b.clone()).send().await.unwrap();
     assert_eq!(p1.crc64, Some(crc64::checksum(&a)));
-    let done = oss
-        .complete_multipart_upload("examplebucket", "big", &up.upload_id)
-        .parts([&p2, &p1])
-        .send()
-        .await
-        .unwrap();
+    let done = up.complete([&p2, &p1]).send().await.unwrap();
     assert_eq!(done.etag.as_deref(), Some("\"WHOLE-2\""));
     assert_eq!(done.crc64, Some(crc64::checksum(&[a, b].concat())));
     // A wrong part CRC makes the combined check fail.
     let mut wrong: CompletedPart = (&p1).into();
     wrong.crc64 = Some(1);
-    let e = oss
-        .complete_multipart_upload("examplebucket", "big", &up.upload_id)
-        .parts([wrong, (&p2).into()])
-        .send()
-        .await
-        .unwrap_err();
+    let e = up.complete([wrong, (&p2).into()]).send().await.unwrap_err();
     assert!(matches!(e, Error::Integrity { .. }));
-    oss.abort_multipart_upload("examplebucket", "big", "UP1")
-        .await
-        .unwrap();
+    let aborted = up.abort().send().await.unwrap();
+    assert_eq!(aborted.request_id, None);
+    let last = server.request(server.count() - 1);
+    assert_eq!(last.method, "DELETE");
+    assert_eq!(last.query(), "uploadId=UP1");
 }
 
 #[tokio::test]

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use alioss::credentials::AssumeRoleCredentialsProvider;
 use alioss::credentials::{Credentials, StaticCredentialsProvider};
 use alioss::oss::WithObjectOptions as _;
 use alioss::oss::{self, crc64, Body, Client, CompletedPart, ObjectAcl, StorageClass};
+use alioss::providers::AssumeRoleCredentialsProvider;
 use alioss::sts::AssumeRoleRequest;
 use alioss::Error;
 use alioss_emulator::{EmulatorHandle, Fault};
@@ -178,7 +178,8 @@ async fn put_object_options_are_stored_and_forbid_overwrite_is_honoured() {
         .await
         .unwrap();
     assert_eq!(head.content_type.as_deref(), Some("text/html"));
-    assert_eq!(head.storage_class.as_deref(), Some("IA"));
+    assert_eq!(head.storage_class, Some(StorageClass::InfrequentAccess));
+    assert_eq!(head.object_type, Some(oss::ObjectType::Normal));
     assert_eq!(head.cache_control.as_deref(), Some("max-age=60"));
     assert_eq!(head.content_disposition.as_deref(), Some("inline"));
     assert_eq!(head.content_encoding.as_deref(), Some("identity"));
@@ -318,9 +319,9 @@ async fn multipart_upload_with_explicit_parts_and_combined_crc() {
     let oss = admin(&emu);
     let key = "mp/big.bin";
     let up = oss
-        .initiate_multipart_upload(BUCKET, key)
+        .multipart_upload(BUCKET, key)
         .metadata("kind", "multipart")
-        .send()
+        .initiate()
         .await
         .unwrap();
     let p1 = pattern(150 * 1024, 3);
@@ -346,24 +347,15 @@ async fn multipart_upload_with_explicit_parts_and_combined_crc() {
             .await
             .unwrap();
         offset += p.len() as u64;
-        let out = oss
-            .upload_part(BUCKET, key, &up.upload_id, n as u32 + 1)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let out = up.upload_part(n as u32 + 1, body).send().await.unwrap();
         assert_eq!(out.crc64, Some(crc64::checksum(p)));
         parts.push(out);
     }
-    let listed = oss
-        .list_parts(BUCKET, key, &up.upload_id)
-        .send()
-        .await
-        .unwrap();
+    let listed = up.list_parts().send().await.unwrap();
     assert_eq!(listed.parts.len(), 3);
     assert_eq!(listed.parts[1].size, p2.len() as u64);
-    let all: Vec<_> = oss
-        .list_parts(BUCKET, key, &up.upload_id)
+    let all: Vec<_> = up
+        .list_parts()
         .max_parts(1)
         .into_stream()
         .try_collect()
@@ -379,14 +371,9 @@ async fn multipart_upload_with_explicit_parts_and_combined_crc() {
         .unwrap();
     assert!(uploads
         .iter()
-        .any(|u| u.upload_id == up.upload_id && u.key == key));
+        .any(|u| u.upload_id == up.upload_id() && u.key == key));
 
-    let done = oss
-        .complete_multipart_upload(BUCKET, key, &up.upload_id)
-        .parts(parts.iter().rev())
-        .send()
-        .await
-        .unwrap();
+    let done = up.complete(parts.iter().rev()).send().await.unwrap();
     let whole = [p1, p2, p3].concat();
     assert_eq!(done.crc64, Some(crc64::checksum(&whole)));
     let got = get_bytes(&oss, key).await;
@@ -404,48 +391,28 @@ async fn multipart_complete_all_and_abort() {
     let emu = start().await;
     let oss = admin(&emu);
     let up = oss
-        .initiate_multipart_upload(BUCKET, "mp/all.bin")
-        .send()
+        .multipart_upload(BUCKET, "mp/all.bin")
+        .initiate()
         .await
         .unwrap();
     let p1 = pattern(100 * 1024, 6);
     let p2 = pattern(10, 7);
-    oss.upload_part(BUCKET, "mp/all.bin", &up.upload_id, 1)
-        .body(p1.clone())
-        .send()
-        .await
-        .unwrap();
-    oss.upload_part(BUCKET, "mp/all.bin", &up.upload_id, 2)
-        .body(p2.clone())
-        .send()
-        .await
-        .unwrap();
-    let done = oss
-        .complete_multipart_upload(BUCKET, "mp/all.bin", &up.upload_id)
-        .complete_all()
-        .send()
-        .await
-        .unwrap();
+    up.upload_part(1, p1.clone()).send().await.unwrap();
+    up.upload_part(2, p2.clone()).send().await.unwrap();
+    let done = up.complete_all().send().await.unwrap();
     assert_eq!(done.crc64, Some(crc64::checksum(&[p1, p2].concat())));
 
     let up = oss
-        .initiate_multipart_upload(BUCKET, "mp/aborted.bin")
-        .send()
+        .multipart_upload(BUCKET, "mp/aborted.bin")
+        .initiate()
         .await
         .unwrap();
-    oss.upload_part(BUCKET, "mp/aborted.bin", &up.upload_id, 1)
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    oss.abort_multipart_upload(BUCKET, "mp/aborted.bin", &up.upload_id)
-        .await
-        .unwrap();
+    up.upload_part(1, "x").send().await.unwrap();
+    up.abort().send().await.unwrap();
     let left = oss.list_multipart_uploads(BUCKET).send().await.unwrap();
-    assert!(left.uploads.iter().all(|u| u.upload_id != up.upload_id));
-    let e = oss
-        .complete_multipart_upload(BUCKET, "mp/aborted.bin", &up.upload_id)
-        .parts([CompletedPart::new(1, "\"x\"")])
+    assert!(left.uploads.iter().all(|u| u.upload_id != up.upload_id()));
+    let e = up
+        .complete([CompletedPart::new(1, "\"x\"")])
         .send()
         .await
         .unwrap_err();
@@ -493,11 +460,12 @@ async fn listings_paginate_and_group_by_delimiter() {
     let mut ids = Vec::new();
     for key in ["up/1", "up/2", "up/3"] {
         ids.push(
-            oss.initiate_multipart_upload(BUCKET, key)
-                .send()
+            oss.multipart_upload(BUCKET, key)
+                .initiate()
                 .await
                 .unwrap()
-                .upload_id,
+                .upload_id()
+                .to_owned(),
         );
     }
     let first = oss
@@ -544,22 +512,12 @@ async fn sts_credentials_upload_within_the_session_policy_and_are_denied_outside
     appender.append("line two\n").await.unwrap();
     assert_eq!(appender.position(), 18);
     let up = partner
-        .initiate_multipart_upload(BUCKET, "src/multi.bin")
-        .send()
+        .multipart_upload(BUCKET, "src/multi.bin")
+        .initiate()
         .await
         .unwrap();
-    let part = partner
-        .upload_part(BUCKET, "src/multi.bin", &up.upload_id, 1)
-        .body("only part")
-        .send()
-        .await
-        .unwrap();
-    partner
-        .complete_multipart_upload(BUCKET, "src/multi.bin", &up.upload_id)
-        .parts([part])
-        .send()
-        .await
-        .unwrap();
+    let part = up.upload_part(1, "only part").send().await.unwrap();
+    up.complete([part]).send().await.unwrap();
 
     let e = partner
         .put_object(BUCKET, "other/data.csv")
@@ -718,20 +676,20 @@ async fn presigned_multipart_urls_work_from_plain_reqwest() {
     let oss = admin(&emu);
     let http = reqwest::Client::new();
     let up = oss
-        .initiate_multipart_upload(BUCKET, "mp/presigned.bin")
-        .send()
+        .multipart_upload(BUCKET, "mp/presigned.bin")
+        .initiate()
         .await
         .unwrap();
-    let url = oss
-        .upload_part(BUCKET, "mp/presigned.bin", &up.upload_id, 1)
+    let url = up
+        .upload_part(1, Body::empty())
         .presign(Duration::from_secs(600))
         .await
         .unwrap();
     let resp = http.put(url.url()).body("part one").send().await.unwrap();
     assert!(resp.status().is_success());
     let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
-    let list = oss
-        .list_parts(BUCKET, "mp/presigned.bin", &up.upload_id)
+    let list = up
+        .list_parts()
         .presign(Duration::from_secs(900))
         .await
         .unwrap();
@@ -744,9 +702,8 @@ async fn presigned_multipart_urls_work_from_plain_reqwest() {
         .await
         .unwrap();
     assert!(xml.contains("<PartNumber>1</PartNumber>"), "{xml}");
-    let done = oss
-        .complete_multipart_upload(BUCKET, "mp/presigned.bin", &up.upload_id)
-        .parts([CompletedPart::new(1, etag)])
+    let done = up
+        .complete([CompletedPart::new(1, etag)])
         .send()
         .await
         .unwrap();

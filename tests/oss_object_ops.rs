@@ -240,7 +240,7 @@ async fn sources_over_the_threshold_are_copied_part_by_part_with_crc_checked() {
         .send()
         .await
         .unwrap();
-    assert_eq!(head.object_type.as_deref(), Some("Multipart"));
+    assert_eq!(head.object_type, Some(alioss::oss::ObjectType::Multipart));
     assert_eq!(head.metadata.get("kind").map(String::as_str), Some("big"));
     let got = oss
         .get_object(OTHER_BUCKET, "big/dst.bin")
@@ -264,44 +264,43 @@ async fn upload_part_copy_copies_a_range_into_a_part() {
         .await
         .unwrap();
     let up = oss
-        .initiate_multipart_upload(BUCKET, "upc/dst")
-        .send()
+        .multipart_upload(BUCKET, "upc/dst")
+        .initiate()
         .await
         .unwrap();
-    let p1 = oss
-        .upload_part_copy(BUCKET, "upc/dst", &up.upload_id, 1, BUCKET, "upc/src")
+    let p1 = up
+        .upload_part_copy(1, BUCKET, "upc/src")
         .range(0, 199 * 1024 - 1)
         .send()
         .await
         .unwrap();
     assert_eq!(p1.crc64, Some(crc64::checksum(&data[..199 * 1024])));
-    let p2 = oss
-        .upload_part_copy(BUCKET, "upc/dst", &up.upload_id, 2, BUCKET, "upc/src")
+    let p2 = up
+        .upload_part_copy(2, BUCKET, "upc/src")
         .range(199 * 1024, 300 * 1024 - 1)
         .send()
         .await
         .unwrap();
-    let err = oss
-        .upload_part_copy(BUCKET, "upc/dst", &up.upload_id, 3, BUCKET, "upc/src")
+    let err = up
+        .upload_part_copy(3, BUCKET, "upc/src")
         .range(0, 400 * 1024)
         .send()
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("InvalidRange"), "{err}");
-    let err = oss
-        .upload_part_copy(BUCKET, "upc/dst", &up.upload_id, 0, BUCKET, "upc/src")
+    let err = up
+        .upload_part_copy(0, BUCKET, "upc/src")
         .send()
         .await
         .unwrap_err();
     assert!(err.as_invalid_input().is_some(), "{err}");
-    oss.complete_multipart_upload(BUCKET, "upc/dst", &up.upload_id)
-        .parts([
-            alioss::oss::CompletedPart::new(1, p1.etag),
-            alioss::oss::CompletedPart::new(2, p2.etag),
-        ])
-        .send()
-        .await
-        .unwrap();
+    up.complete([
+        alioss::oss::CompletedPart::new(1, p1.etag),
+        alioss::oss::CompletedPart::new(2, p2.etag),
+    ])
+    .send()
+    .await
+    .unwrap();
     assert_eq!(get_bytes(&oss, "upc/dst").await, data);
 }
 

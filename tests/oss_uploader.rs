@@ -103,7 +103,9 @@ async fn open_uploads(emu: &EmulatorHandle, key: &str) -> Vec<String> {
 /// How many parts of `upload_id` are stored, as the admin sees them.
 async fn stored_parts(emu: &EmulatorHandle, key: &str, upload_id: &str) -> usize {
     let parts: Vec<_> = admin(emu)
-        .list_parts(BUCKET, key, upload_id)
+        .existing_multipart_upload(BUCKET, key, upload_id)
+        .unwrap()
+        .list_parts()
         .into_stream()
         .try_collect()
         .await
@@ -445,7 +447,9 @@ async fn without_list_parts_rights_a_resume_trusts_the_checkpoint_and_completes_
 
     // ListParts is refused for these credentials.
     let denied = client_with(&emu, creds.clone(), fast_retries())
-        .list_parts(BUCKET, key, open_uploads(&emu, key).await[0].clone())
+        .existing_multipart_upload(BUCKET, key, open_uploads(&emu, key).await[0].clone())
+        .unwrap()
+        .list_parts()
         .send()
         .await
         .unwrap_err();
@@ -547,7 +551,10 @@ async fn a_checkpoint_whose_upload_was_aborted_starts_over() {
     interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 1).await;
     for id in open_uploads(&emu, key).await {
         admin(&emu)
-            .abort_multipart_upload(BUCKET, key, &id)
+            .existing_multipart_upload(BUCKET, key, id)
+            .unwrap()
+            .abort()
+            .send()
             .await
             .unwrap();
     }

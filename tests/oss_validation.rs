@@ -76,8 +76,8 @@ async fn bad_keys_are_refused_before_any_request() {
             .unwrap_err();
         assert_eq!(field(e), "key");
         let e = oss
-            .initiate_multipart_upload("examplebucket", bad)
-            .send()
+            .multipart_upload("examplebucket", bad)
+            .initiate()
             .await
             .unwrap_err();
         assert_eq!(field(e), "key");
@@ -94,16 +94,14 @@ async fn bad_keys_are_refused_before_any_request() {
 async fn bad_part_numbers_and_sizes_are_refused_before_any_request() {
     let server = counting_server().await;
     let oss = client(&server.endpoint());
+    let upload = oss
+        .existing_multipart_upload("examplebucket", "k", "upload-1")
+        .unwrap();
     for n in [0, 10_001] {
-        let e = oss
-            .upload_part("examplebucket", "k", "upload-1", n)
-            .body("x")
-            .send()
-            .await
-            .unwrap_err();
+        let e = upload.upload_part(n, "x").send().await.unwrap_err();
         assert_eq!(field(e), "part_number");
-        let e = oss
-            .upload_part("examplebucket", "k", "u", n)
+        let e = upload
+            .upload_part(n, Body::empty())
             .presign(Duration::from_secs(60))
             .await
             .unwrap_err();
@@ -111,49 +109,31 @@ async fn bad_part_numbers_and_sizes_are_refused_before_any_request() {
     }
     // A part larger than 5 GiB: a stream that declares 6 GiB is refused before it is read.
     let huge = Body::from_stream(6 * 1024 * 1024 * 1024, stream::empty());
-    let e = oss
-        .upload_part("examplebucket", "k", "upload-1", 1)
-        .body(huge)
-        .send()
-        .await
-        .unwrap_err();
+    let e = upload.upload_part(1, huge).send().await.unwrap_err();
     assert_eq!(field(e), "part_size");
     // A part that is not the last must be at least 100 KiB.
-    let small = CompletedPart {
-        part_number: 1,
-        etag: "\"a\"".into(),
-        crc64: None,
-        size: Some(1024),
-    };
-    let last = CompletedPart {
-        part_number: 2,
-        etag: "\"b\"".into(),
-        crc64: None,
-        size: Some(10),
-    };
-    let e = oss
-        .complete_multipart_upload("examplebucket", "k", "upload-1")
-        .parts([small.clone(), last.clone()])
+    let small = CompletedPart::new(1, "\"a\"").with_size(1024);
+    let last = CompletedPart::new(2, "\"b\"").with_size(10);
+    let e = upload
+        .complete([small.clone(), last.clone()])
         .send()
         .await
         .unwrap_err();
     assert_eq!(field(e), "part_size");
-    let e = oss
-        .complete_multipart_upload("examplebucket", "k", "upload-1")
-        .parts([CompletedPart::new(0, "\"a\"")])
+    let e = upload
+        .complete([CompletedPart::new(0, "\"a\"")])
         .send()
         .await
         .unwrap_err();
     assert_eq!(field(e), "part_number");
-    let e = oss
-        .complete_multipart_upload("examplebucket", "k", "upload-1")
-        .parts([last.clone(), last])
+    let e = upload
+        .complete([last.clone(), last])
         .send()
         .await
         .unwrap_err();
     assert_eq!(field(e), "parts");
-    let e = oss
-        .complete_multipart_upload("examplebucket", "k", "upload-1")
+    let e = upload
+        .complete(Vec::<CompletedPart>::new())
         .send()
         .await
         .unwrap_err();

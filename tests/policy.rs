@@ -1,8 +1,8 @@
-//! Behaviour of `alioss::sts::policy`: the scenario's policies, grammar refusals, JSON round
+//! Behaviour of `alioss::policy`: the scenario's policies, grammar refusals, JSON round
 //! trips, and an evaluator table (wildcards, case rules, deny precedence, implicit deny, the
 //! role ∩ session intersection, every condition operator, missing keys, fail-closed errors).
 
-use alioss::sts::policy::{
+use alioss::policy::{
     actions, condition_keys, evaluate, evaluate_effective, oss_bucket, oss_object,
     ConditionOperator, DecisionEffect, Effect, Policy, PolicyError, PolicySet, RequestContext,
     Statement, MAX_SESSION_POLICY_LEN,

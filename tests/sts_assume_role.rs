@@ -5,9 +5,8 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use alioss::credentials::{
-    AssumeRoleCredentialsProvider, Credentials, ManualClock, ProvideCredentials,
-};
+use alioss::credentials::{Credentials, ManualClock, ProvideCredentials};
+use alioss::providers::AssumeRoleCredentialsProvider;
 use alioss::sts::{
     AssumeRoleRequest, AssumeRoleWithOidcRequest, NonceGenerator, RetryPolicy, StsClient,
 };

@@ -5,11 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use alioss::credentials::{
-    AssumeRoleCredentialsProvider, Clock, ProvideCredentials, StaticCredentialsProvider,
-};
+use alioss::credentials::{Clock, ProvideCredentials, StaticCredentialsProvider};
 use alioss::oss::{self, RetryPolicy};
-use alioss::sts::policy::{oss_object, Policy};
+use alioss::policy::{oss_object, Policy};
+use alioss::providers::AssumeRoleCredentialsProvider;
 use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle, Fault};
 

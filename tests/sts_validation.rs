@@ -307,7 +307,7 @@ fn debug_output_redacts_secrets_tokens_and_external_ids() {
 
 #[test]
 fn a_policy_from_the_builder_is_sent_as_its_json() {
-    use alioss::sts::policy::{oss_object, Policy};
+    use alioss::policy::{oss_object, Policy};
     let policy = Policy::builder()
         .allow(["oss:PutObject"], [oss_object("examplebucket", "src/*")])
         .build()

@@ -1,10 +1,10 @@
 //! Authorisation: RAM policy documents and the decision "may this caller do this action on this
 //! resource". The emulator keeps one narrow seam here so that the policy language itself lives
-//! in `alioss::sts::policy`.
+//! in `alioss::policy`.
 
 use std::fmt;
 
-use alioss::sts::policy::{condition_keys, evaluate_effective, Policy, RequestContext};
+use alioss::policy::{condition_keys, evaluate_effective, Policy, RequestContext};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A RAM policy document, kept as compact JSON text.
@@ -57,7 +57,7 @@ impl<'de> Deserialize<'de> for PolicyDocument {
     }
 }
 
-/// A policy ready for evaluation (parsed by `alioss::sts::policy`).
+/// A policy ready for evaluation (parsed by `alioss::policy`).
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledPolicy(Policy);
 

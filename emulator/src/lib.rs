@@ -33,6 +33,7 @@ mod oss;
 mod server;
 mod store;
 mod sts;
+mod tls;
 
 pub use authz::PolicyDocument;
 pub use clock::Clock;
@@ -70,7 +71,7 @@ pub fn ready_line(handle: &EmulatorHandle) -> String {
         .iter()
         .map(|b| (b.name.clone(), serde_json::Value::String(b.region.clone())))
         .collect();
-    let line = serde_json::json!({
+    let mut line = serde_json::json!({
         "endpoint": handle.endpoint(),
         "account_id": cfg.account_id,
         "root": {
@@ -81,5 +82,11 @@ pub fn ready_line(handle: &EmulatorHandle) -> String {
         "roles": roles,
         "buckets": buckets,
     });
+    if let (Some(pem), Some(obj)) = (handle.ca_pem(), line.as_object_mut()) {
+        obj.insert(
+            "ca_pem".to_owned(),
+            serde_json::Value::String(pem.to_owned()),
+        );
+    }
     format!("ALIOSS_EMULATOR_READY {line}")
 }

@@ -1,4 +1,5 @@
-//! `alioss-emulator --listen 127.0.0.1:9000 [--config FILE.json] [--data-dir DIR] [--fast-etags]`
+//! `alioss-emulator --listen 127.0.0.1:9000 [--config FILE.json] [--data-dir DIR] [--fast-etags]
+//! [--tls [--tls-cert-out PATH] [--tls-name NAME]...]`
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -9,10 +10,15 @@ use alioss_emulator::{ready_line, Emulator, EmulatorConfig};
 
 const USAGE: &str =
     "usage: alioss-emulator [--listen ADDR:PORT] [--config FILE.json] [--data-dir DIR] [--fast-etags]
-  --listen      address to bind (default 127.0.0.1:9000; port 0 picks a free one)
-  --config      JSON configuration (default: the built-in demo configuration)
-  --data-dir    keep objects in this directory (default: in memory)
-  --fast-etags  ETags from CRC-64 and size instead of MD5, for benchmarks (default: MD5)";
+                       [--tls [--tls-cert-out PATH] [--tls-name NAME]...]
+  --listen        address to bind (default 127.0.0.1:9000; port 0 picks a free one)
+  --config        JSON configuration (default: the built-in demo configuration)
+  --data-dir      keep objects in this directory (default: in memory)
+  --fast-etags    ETags from CRC-64 and size instead of MD5, for benchmarks (default: MD5)
+  --tls           serve HTTPS with a certificate from a CA generated at start-up; the CA's PEM
+                  is in the ready line (\"ca_pem\") and, without --tls-cert-out, on stderr
+  --tls-cert-out  write the CA's PEM to this file (implies --tls)
+  --tls-name      also make the certificate valid for this DNS name or IP (implies --tls)";
 
 /// What the command line asks for.
 struct Args {
@@ -20,6 +26,9 @@ struct Args {
     config: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     fast_etags: bool,
+    tls: bool,
+    tls_cert_out: Option<PathBuf>,
+    tls_names: Vec<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -27,6 +36,9 @@ fn parse_args() -> Result<Args, String> {
     let mut config = None;
     let mut data_dir = None;
     let mut fast_etags = false;
+    let mut tls = false;
+    let mut tls_cert_out = None;
+    let mut tls_names = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let (name, inline) = match a.split_once('=') {
@@ -47,6 +59,15 @@ fn parse_args() -> Result<Args, String> {
             "--config" => config = Some(PathBuf::from(value()?)),
             "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
             "--fast-etags" => fast_etags = true,
+            "--tls" => tls = true,
+            "--tls-cert-out" => {
+                tls = true;
+                tls_cert_out = Some(PathBuf::from(value()?));
+            }
+            "--tls-name" => {
+                tls = true;
+                tls_names.push(value()?);
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -56,6 +77,9 @@ fn parse_args() -> Result<Args, String> {
         config,
         data_dir,
         fast_etags,
+        tls,
+        tls_cert_out,
+        tls_names,
     })
 }
 
@@ -66,6 +90,9 @@ async fn main() -> ExitCode {
         config: config_path,
         data_dir,
         fast_etags,
+        tls,
+        tls_cert_out,
+        tls_names,
     } = match parse_args() {
         Ok(a) => a,
         Err(e) => {
@@ -95,7 +122,11 @@ async fn main() -> ExitCode {
     let mut builder = Emulator::builder()
         .config(config)
         .listen(listen)
-        .fast_etags(fast_etags);
+        .fast_etags(fast_etags)
+        .tls(tls);
+    for name in tls_names {
+        builder = builder.tls_name(name);
+    }
     if let Some(d) = data_dir {
         builder = builder.data_dir(d);
     }
@@ -106,6 +137,17 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Some(pem) = handle.ca_pem() {
+        match &tls_cert_out {
+            Some(path) => {
+                if let Err(e) = std::fs::write(path, pem) {
+                    eprintln!("alioss-emulator: cannot write {}: {e}", path.display());
+                    return ExitCode::from(1);
+                }
+            }
+            None => eprint!("{pem}"),
+        }
+    }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", ready_line(&handle));
     let _ = out.flush();

@@ -131,9 +131,28 @@ pub struct EmulatorBuilder {
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
     fast_etags: bool,
+    tls: bool,
+    tls_names: Vec<String>,
 }
 
 impl EmulatorBuilder {
+    /// Serves HTTPS instead of HTTP, with a certificate signed by a CA generated at start-up
+    /// ([`EmulatorHandle::ca_pem`]), valid for `localhost`, `*.localhost`, 127.0.0.1, ::1 and
+    /// the listen address. Clients trust it by adding the CA, e.g. with alioss's
+    /// `HttpOptions::add_root_certificates_pem`.
+    pub fn tls(mut self, on: bool) -> Self {
+        self.tls = on;
+        self
+    }
+
+    /// Also makes the TLS certificate valid for `name` (a DNS name, `*.` wildcards allowed, or
+    /// an IP address), e.g. `*.oss-cn-hangzhou.aliyuncs.com` for virtual-hosted requests
+    /// resolved to the emulator.
+    pub fn tls_name(mut self, name: impl Into<String>) -> Self {
+        self.tls_names.push(name.into());
+        self
+    }
+
     /// The configuration (default: [`EmulatorConfig::demo`]).
     pub fn config(mut self, config: EmulatorConfig) -> Self {
         self.config = Some(config);
@@ -174,6 +193,16 @@ impl EmulatorBuilder {
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let tls = if self.tls {
+            Some(crate::tls::generate(addr.ip(), &self.tls_names)?)
+        } else {
+            None
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let (acceptor, ca_pem) = match tls {
+            Some(t) => (Some(t.acceptor), Some(t.ca_pem)),
+            None => (None, None),
+        };
         let state = Arc::new(State {
             iam: Iam::new(&config),
             buckets: config
@@ -188,10 +217,11 @@ impl EmulatorBuilder {
             fast_etags: self.fast_etags,
         });
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let task = tokio::spawn(serve(listener, state.clone(), stop_rx));
+        let task = tokio::spawn(serve(listener, acceptor, state.clone(), stop_rx));
         Ok(EmulatorHandle {
-            endpoint: format!("http://{addr}"),
+            endpoint: format!("{scheme}://{addr}"),
             addr,
+            ca_pem,
             state,
             stop: stop_tx,
             task: Some(task),
@@ -204,6 +234,7 @@ impl EmulatorBuilder {
 pub struct EmulatorHandle {
     endpoint: String,
     addr: SocketAddr,
+    ca_pem: Option<String>,
     state: Arc<State>,
     stop: tokio::sync::watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -219,9 +250,16 @@ impl fmt::Debug for EmulatorHandle {
 }
 
 impl EmulatorHandle {
-    /// `http://127.0.0.1:PORT` (no trailing slash); STS and OSS share it.
+    /// `http://127.0.0.1:PORT` (`https://` with [`EmulatorBuilder::tls`]; no trailing slash);
+    /// STS and OSS share it.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// With [`EmulatorBuilder::tls`]: the PEM of the CA that signed the server certificate (the
+    /// one certificate a client must trust).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The bound address.
@@ -290,6 +328,7 @@ impl Drop for EmulatorHandle {
 
 async fn serve(
     listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     state: Arc<State>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -308,21 +347,40 @@ async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
-        let mut stop = stop.clone();
+        let stop = stop.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let state = state.clone();
-                async move { handle(state, req, peer).await }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .max_buf_size(256 * 1024)
-                .keep_alive(true)
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            tokio::select! {
-                _ = conn => {}
-                _ = stop.changed() => {}
+            match tls {
+                None => serve_connection(stream, state, peer, stop).await,
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(tls_stream) => serve_connection(tls_stream, state, peer, stop).await,
+                    Err(e) => tracing::debug!(error = %e, %peer, "TLS handshake failed"),
+                },
             }
         });
+    }
+}
+
+/// Serves HTTP/1.1 on one accepted connection (plain or TLS) until it closes or the server stops.
+async fn serve_connection<S>(
+    stream: S,
+    state: Arc<State>,
+    peer: SocketAddr,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let state = state.clone();
+        async move { handle(state, req, peer).await }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .max_buf_size(256 * 1024)
+        .keep_alive(true)
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+    tokio::select! {
+        _ = conn => {}
+        _ = stop.changed() => {}
     }
 }
 

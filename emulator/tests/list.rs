@@ -123,3 +123,51 @@ async fn listing_needs_list_objects_permission() {
     let reader = session(&emu, demo::READER_ROLE_ARN, None).await;
     assert_eq!(send_v4(&emu, &reader, r).await.status(), 200);
 }
+
+#[tokio::test]
+async fn url_encoding_covers_keys_and_continuation_tokens_which_must_come_back_decoded() {
+    let emu = start().await;
+    let root = emu.root_credentials();
+    // base64("tok/???") = "dG9rLz8/Pw==": a token with '/' and '='.
+    for k in ["tok/???", "tok/a+b\u{1}"] {
+        send_v4(&emu, &root, OssReq::put(k, b"x")).await;
+    }
+    let xml = list(
+        &emu,
+        &[
+            ("encoding-type", "url"),
+            ("prefix", "tok/"),
+            ("max-keys", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(keys(&xml), ["tok%2F%3F%3F%3F"]);
+    let encoded = xml_field(&xml, "NextContinuationToken").unwrap();
+    assert_eq!(encoded, "dG9rLz8%2FPw%3D%3D");
+    // The token sent back still encoded is refused; decoded, it continues the listing.
+    let r = OssReq::new("GET", demo::BUCKET, None)
+        .query("list-type", "2")
+        .query("continuation-token", &encoded);
+    assert_eq!(
+        error_code(send_v4(&emu, &root, r).await).await.1,
+        "InvalidArgument"
+    );
+    let decoded = alioss::oss::signer::uri_decode(&encoded);
+    let xml = list(
+        &emu,
+        &[
+            ("encoding-type", "url"),
+            ("prefix", "tok/"),
+            ("continuation-token", &decoded),
+        ],
+    )
+    .await;
+    assert_eq!(keys(&xml), ["tok%2Fa%2Bb%01"]);
+    assert_eq!(xml_field(&xml, "ContinuationToken").unwrap(), encoded);
+    // Without encoding-type the token is sent verbatim.
+    let xml = list(&emu, &[("prefix", "tok/"), ("max-keys", "1")]).await;
+    assert_eq!(
+        xml_field(&xml, "NextContinuationToken").unwrap(),
+        "dG9rLz8/Pw=="
+    );
+}

@@ -350,3 +350,32 @@ async fn forbid_overwrite_applies_to_multipart_too() {
     let (s, code, _) = error_code(send_v4(&emu, &c, r).await).await;
     assert_eq!((s, code.as_str()), (409, "FileAlreadyExists"));
 }
+
+#[tokio::test]
+async fn multipart_answers_encode_the_key_when_asked() {
+    let emu = start().await;
+    let root = emu.root_credentials();
+    let key = "enc/a+b c\u{1}";
+    let resp = send_v4(
+        &emu,
+        &root,
+        OssReq::new("POST", demo::BUCKET, Some(key))
+            .query("uploads", "")
+            .query("encoding-type", "url"),
+    )
+    .await;
+    let body = resp.text().await.unwrap();
+    assert_eq!(xml_field(&body, "Key").unwrap(), "enc%2Fa%2Bb%20c%01");
+    assert_eq!(xml_field(&body, "EncodingType").unwrap(), "url");
+    let id = xml_field(&body, "UploadId").unwrap();
+    let (etag, _) = upload_part(&emu, &root, key, &id, 1, b"data").await;
+    let list = OssReq::new("GET", demo::BUCKET, Some(key))
+        .query("uploadId", &id)
+        .query("encoding-type", "url");
+    let body = send_v4(&emu, &root, list).await.text().await.unwrap();
+    assert_eq!(xml_field(&body, "Key").unwrap(), "enc%2Fa%2Bb%20c%01");
+    let done = complete_req(key, &id, complete_xml(&[(1, &etag)])).query("encoding-type", "url");
+    let body = send_v4(&emu, &root, done).await.text().await.unwrap();
+    assert_eq!(xml_field(&body, "Key").unwrap(), "enc%2Fa%2Bb%20c%01");
+    assert_eq!(xml_field(&body, "EncodingType").unwrap(), "url");
+}

@@ -1,4 +1,4 @@
-//! Credentials and the providers that produce them.
+//! Credentials, the provider trait, and the providers that need no service.
 //!
 //! [`Credentials`] hold an AccessKey id, its secret, and for temporary (STS) credentials a
 //! security token and an expiration. The secret and the token are zeroized on drop, clones share
@@ -8,18 +8,17 @@
 //! to work with (no variables set, no file) answers [`CredentialsError::NotConfigured`], so a
 //! chain moves on to its next provider; any other error stops the chain.
 //!
-//! Providers:
+//! Here:
 //!
 //! * [`StaticCredentialsProvider`], [`EnvironmentCredentialsProvider`], and closures
 //!   ([`provide_credentials_fn`]);
 //! * [`RefreshingCredentialsProvider`]: a cache over any [`FetchCredentials`] that refreshes
 //!   ahead of expiry, one fetch at a time, without blocking callers whose credentials are
-//!   still valid; on top of it [`AssumeRoleCredentialsProvider`] (STS `AssumeRole`),
-//!   [`UrlCredentialsProvider`] (a token-vending service), [`EcsRamRoleCredentialsProvider`]
-//!   and [`OidcCredentialsProvider`];
-//! * profile files: [`ProfileFileCredentialsProvider`] (`~/.alibabacloud/credentials`) and
-//!   [`CliConfigCredentialsProvider`] (`~/.aliyun/config.json`);
-//! * [`DefaultCredentialsChain`], the official lookup order, and [`CredentialsProviderChain`].
+//!   still valid.
+//!
+//! The providers that call a service (STS `AssumeRole` and OIDC, the ECS metadata service, a
+//! token-vending URL), the profile files (which may name an STS role) and the default chain
+//! are in [`crate::providers`], above [`crate::sts`]: this module knows nothing of STS.
 //!
 //! Time is injectable ([`Clock`], [`ManualClock`]), and so are variables
 //! ([`EnvironmentSource`]) and paths, so tests never touch the process environment.
@@ -70,36 +69,18 @@ use zeroize::Zeroizing;
 
 pub use async_trait::async_trait;
 
-mod assume_role;
-mod chain;
-mod cli_config;
 mod clock;
-mod document;
-mod ecs;
 mod environment;
-mod oidc;
-mod profile;
 mod refreshing;
-mod url;
 
-pub use assume_role::{AssumeRoleCredentialsProvider, AssumeRoleCredentialsProviderBuilder};
-pub use chain::{
-    CredentialsProviderChain, DefaultCredentialsChain, DefaultCredentialsChainBuilder,
-};
-pub use cli_config::{CliConfigCredentialsProvider, CliConfigCredentialsProviderBuilder};
+pub use crate::error::{CredentialsError, CredentialsErrorSource};
 pub use clock::{Clock, ManualClock};
-pub use ecs::{
-    EcsRamRoleCredentialsProvider, EcsRamRoleCredentialsProviderBuilder, DEFAULT_METADATA_ENDPOINT,
-};
 pub use environment::{EnvironmentCredentialsProvider, EnvironmentSource};
-pub use oidc::{OidcCredentialsProvider, OidcCredentialsProviderBuilder};
-pub use profile::{ProfileFileCredentialsProvider, ProfileFileCredentialsProviderBuilder};
 pub use refreshing::{
     provide_credentials_fn, FetchCredentials, ProvideCredentialsFn, RefreshingCredentialsProvider,
     RefreshingCredentialsProviderBuilder, DEFAULT_FETCH_TIMEOUT, DEFAULT_REFRESH_LIFETIME_FRACTION,
     DEFAULT_REFRESH_WINDOW, DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX,
 };
-pub use url::{UrlCredentialsProvider, UrlCredentialsProviderBuilder, CREDENTIALS_URI_VAR};
 
 /// An AccessKey pair, optionally temporary (security token + expiration).
 ///
@@ -277,131 +258,6 @@ impl CredentialsBuilder {
                 provider_name: self.provider_name.unwrap_or("static"),
             }),
         })
-    }
-}
-
-/// The cause kept by a [`CredentialsError::ProviderFailed`]: the error the provider met (for
-/// providers that call STS, the [`crate::Error`] whose service error says what STS refused).
-pub type CredentialsErrorSource = Arc<dyn std::error::Error + Send + Sync>;
-
-/// Why a provider could not produce credentials.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum CredentialsError {
-    /// The provider's source is not configured here (a chain moves on to the next provider).
-    NotConfigured {
-        /// The provider's name.
-        provider: &'static str,
-        /// What it looked for.
-        detail: String,
-    },
-    /// The provider is configured but failed (a chain stops here).
-    ProviderFailed {
-        /// The provider's name.
-        provider: &'static str,
-        /// What went wrong (never contains secrets).
-        message: String,
-        /// Whether trying again later may succeed.
-        retryable: bool,
-        /// The error the provider met, when it met one: reachable through
-        /// [`std::error::Error::source`] (e.g. the STS [`crate::ServiceError`] of a refused
-        /// AssumeRole, with its code, request id and hint).
-        source: Option<CredentialsErrorSource>,
-    },
-    /// The provider answered with credentials that had already expired.
-    Expired {
-        /// The provider's name.
-        provider: &'static str,
-    },
-}
-
-impl fmt::Display for CredentialsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CredentialsError::NotConfigured { provider, detail } => {
-                write!(
-                    f,
-                    "credentials provider {provider} is not configured: {detail}"
-                )
-            }
-            CredentialsError::ProviderFailed {
-                provider, message, ..
-            } => write!(f, "credentials provider {provider} failed: {message}"),
-            CredentialsError::Expired { provider } => {
-                write!(f, "credentials from provider {provider} have expired")
-            }
-        }
-    }
-}
-
-impl std::error::Error for CredentialsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            CredentialsError::ProviderFailed {
-                source: Some(s), ..
-            } => Some(&**s as &(dyn std::error::Error + 'static)),
-            _ => None,
-        }
-    }
-}
-
-impl CredentialsError {
-    /// A "not configured here" error.
-    pub fn not_configured(provider: &'static str, detail: impl Into<String>) -> Self {
-        CredentialsError::NotConfigured {
-            provider,
-            detail: detail.into(),
-        }
-    }
-
-    /// A "configured but failed" error.
-    pub fn failed(provider: &'static str, message: impl Into<String>) -> Self {
-        CredentialsError::ProviderFailed {
-            provider,
-            message: message.into(),
-            retryable: false,
-            source: None,
-        }
-    }
-
-    /// A "configured but failed, try again later" error.
-    pub fn failed_retryable(provider: &'static str, message: impl Into<String>) -> Self {
-        CredentialsError::ProviderFailed {
-            provider,
-            message: message.into(),
-            retryable: true,
-            source: None,
-        }
-    }
-
-    /// The same error keeping `cause` as its [`source`](std::error::Error::source) (a
-    /// "configured but failed" error only; other kinds are returned unchanged).
-    pub fn with_source(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
-        if let CredentialsError::ProviderFailed { source, .. } = &mut self {
-            *source = Some(Arc::new(cause));
-        }
-        self
-    }
-
-    /// Whether this is a "not configured here" error.
-    pub fn is_not_configured(&self) -> bool {
-        matches!(self, CredentialsError::NotConfigured { .. })
-    }
-
-    /// The service error (code, message, request id, hint) behind this failure, when the
-    /// provider failed because a service (STS, the ECS metadata service) refused it.
-    pub fn service_error(&self) -> Option<&crate::ServiceError> {
-        let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(self);
-        while let Some(e) = cur {
-            if let Some(s) = e.downcast_ref::<crate::ServiceError>() {
-                return Some(s);
-            }
-            if let Some(crate::Error::Service(s)) = e.downcast_ref::<crate::Error>() {
-                return Some(s);
-            }
-            cur = e.source();
-        }
-        None
     }
 }
 

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use tracing::Instrument as _;
 
 use super::{Clock, Credentials, CredentialsError, ProvideCredentials};
-use crate::oss::RetryPolicy;
+use crate::retry::RetryPolicy;
 
 /// How long before expiry a refresh starts, at most (5 minutes).
 pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(300);

@@ -10,14 +10,14 @@ use time::OffsetDateTime;
 
 use crate::credentials::{Clock, ProvideCredentials, SharedCredentialsProvider};
 use crate::error::{Error, Result};
+use crate::http::HttpOptions;
 use crate::oss::endpoint::{
     region_endpoint, region_from_host, AddressingStyle, Endpoint, EndpointType,
 };
-use crate::oss::retry::RetryPolicy;
 use crate::oss::signer::{V1Signer, V4Signer};
+use crate::retry::RetryPolicy;
 
-/// The user agent every request carries: `alioss/<version>`.
-pub const USER_AGENT: &str = concat!("alioss/", env!("CARGO_PKG_VERSION"));
+pub use crate::http::USER_AGENT;
 
 /// Which OSS signature requests carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,6 +70,8 @@ pub(crate) struct ClientInner {
     pub(crate) region: Option<String>,
     pub(crate) credentials: SharedCredentialsProvider,
     pub(crate) signer: RequestSigner,
+    /// Whether the `host` header is signed (listed in the additional signed headers).
+    pub(crate) sign_host: bool,
     pub(crate) retry: RetryPolicy,
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) crc_check: bool,
@@ -164,12 +166,12 @@ pub struct ClientBuilder {
     credentials: Option<SharedCredentialsProvider>,
     signature_version: SignatureVersion,
     retry: RetryPolicy,
-    connect_timeout: Duration,
-    read_timeout: Duration,
+    http: HttpOptions,
     operation_timeout: Option<Duration>,
     crc_check: bool,
     clock: Clock,
-    resolve: Vec<(String, SocketAddr)>,
+    additional_signed_headers: Vec<String>,
+    cloudbox_id: Option<String>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -185,6 +187,9 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("signature_version", &self.signature_version)
             .field("retry", &self.retry)
+            .field("http", &self.http)
+            .field("additional_signed_headers", &self.additional_signed_headers)
+            .field("cloudbox_id", &self.cloudbox_id)
             .finish_non_exhaustive()
     }
 }
@@ -199,12 +204,12 @@ impl Default for ClientBuilder {
             credentials: None,
             signature_version: SignatureVersion::V4,
             retry: RetryPolicy::standard(),
-            connect_timeout: Duration::from_secs(10),
-            read_timeout: Duration::from_secs(60),
+            http: HttpOptions::default(),
             operation_timeout: None,
             crc_check: true,
             clock: Clock::system(),
-            resolve: Vec::new(),
+            additional_signed_headers: Vec::new(),
+            cloudbox_id: None,
         }
     }
 }
@@ -273,15 +278,44 @@ impl ClientBuilder {
         self
     }
 
-    /// How long establishing a connection may take.
+    /// The transport: proxy, root certificates, user agent, pool, timeouts, or a
+    /// `reqwest::Client` of your own (see [`HttpOptions`]). Replaces the transport settings made
+    /// before it (including [`connect_timeout`](Self::connect_timeout),
+    /// [`read_timeout`](Self::read_timeout) and [`resolve`](Self::resolve)).
+    pub fn http_options(mut self, options: HttpOptions) -> Self {
+        self.http = options;
+        self
+    }
+
+    /// Also signs these headers (V4 only; e.g. `host`), when a request carries them: the
+    /// server then refuses a request whose value of one of them was changed on the way. The
+    /// `host` header is added to every request for signing when it is listed.
+    pub fn additional_signed_headers<I, S>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.additional_signed_headers = headers.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Signs for OSS on CloudBox `box_id` (e.g. `cb-f8z7yvzgwfkl9q0h`): V4 with product
+    /// `oss-cloudbox` and the CloudBox id in place of the region. The endpoint must be given.
+    pub fn cloudbox_id(mut self, box_id: impl Into<String>) -> Self {
+        self.cloudbox_id = Some(box_id.into());
+        self
+    }
+
+    /// How long establishing a connection may take (default 10 s); same as
+    /// [`HttpOptions::connect_timeout`].
     pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = d;
+        self.http.set_connect_timeout(d);
         self
     }
 
     /// How long a read from the connection may stall.
     pub fn read_timeout(mut self, d: Duration) -> Self {
-        self.read_timeout = d;
+        self.http.set_read_timeout(d);
         self
     }
 
@@ -309,7 +343,7 @@ impl ClientBuilder {
     /// Resolves `host` to `addr` instead of asking DNS (private DNS, tests of virtual-hosted
     /// addressing against a local server).
     pub fn resolve(mut self, host: impl Into<String>, addr: SocketAddr) -> Self {
-        self.resolve.push((host.into(), addr));
+        self.http.push_resolve(host.into(), addr);
         self
     }
 
@@ -350,25 +384,67 @@ impl ClientBuilder {
             .region
             .map(|r| r.strip_prefix("oss-").map(str::to_owned).unwrap_or(r))
             .or_else(|| region_from_host(endpoint.authority()));
-        let signer = match self.signature_version {
-            SignatureVersion::V4 => {
-                let region = region.as_deref().ok_or_else(|| {
-                    Error::invalid(
-                        "region",
-                        "is required for signature V4 when the endpoint does not name it",
+        let signer =
+            match (self.signature_version, &self.cloudbox_id) {
+                (SignatureVersion::V4, Some(box_id)) => {
+                    if self.endpoint.is_none() {
+                        return Err(Error::invalid(
+                            "endpoint",
+                            "is required with a CloudBox id (the CloudBox's own endpoint)",
+                        ));
+                    }
+                    RequestSigner::V4(
+                        V4Signer::cloudbox(box_id)?
+                            .with_additional_headers(self.additional_signed_headers.clone()),
                     )
-                })?;
-                RequestSigner::V4(V4Signer::new(region)?)
-            }
-            SignatureVersion::V1 => RequestSigner::V1(V1Signer::new()),
-        };
-        let mut http = crate::http::client_builder(self.connect_timeout, self.read_timeout)
-            .pool_idle_timeout(Duration::from_secs(50));
-        for (host, addr) in &self.resolve {
-            http = http.resolve(host, *addr);
+                }
+                (SignatureVersion::V1, Some(_)) => return Err(Error::invalid(
+                    "cloudbox_id",
+                    "needs signature V4 (CloudBox requests are signed with product oss-cloudbox)",
+                )),
+                (SignatureVersion::V4, None) => {
+                    let region = region.as_deref().ok_or_else(|| {
+                        Error::invalid(
+                            "region",
+                            "is required for signature V4 when the endpoint does not name it",
+                        )
+                    })?;
+                    RequestSigner::V4(
+                        V4Signer::new(region)?
+                            .with_additional_headers(self.additional_signed_headers.clone()),
+                    )
+                }
+                (SignatureVersion::V1, None) if !self.additional_signed_headers.is_empty() => {
+                    return Err(Error::invalid(
+                        "additional_signed_headers",
+                        "needs signature V4 (V1 signs a fixed set of headers)",
+                    ))
+                }
+                (SignatureVersion::V1, None) => RequestSigner::V1(V1Signer::new()),
+            };
+        if let Some(bad) = self
+            .additional_signed_headers
+            .iter()
+            .find(|h| h.is_empty() || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            return Err(Error::invalid(
+                "additional_signed_headers",
+                format!("{bad:?} is not a header name (letters, digits and '-')"),
+            ));
         }
-        let http = http.build().map_err(|e| {
-            Error::invalid("client", format!("could not build the HTTP client: {e}"))
+        let sign_host = self
+            .additional_signed_headers
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case("host"));
+        let operation_timeout = self.http.operation_timeout_value();
+        let mut http_options = self.http;
+        if http_options.pool_idle_timeout_unset() {
+            // Below the 60 s after which OSS closes idle connections.
+            http_options = http_options.pool_idle_timeout(Duration::from_secs(50));
+        }
+        let http = http_options.build_client(crate::http::Defaults {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
         })?;
         Ok(Client {
             inner: Arc::new(ClientInner {
@@ -377,8 +453,9 @@ impl ClientBuilder {
                 region,
                 credentials,
                 signer,
+                sign_host,
                 retry: self.retry,
-                operation_timeout: self.operation_timeout,
+                operation_timeout: self.operation_timeout.or(operation_timeout),
                 crc_check: self.crc_check,
                 clock: self.clock,
                 clock_offset_ms: AtomicI64::new(0),

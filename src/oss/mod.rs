@@ -28,12 +28,14 @@ mod ops;
 mod post_object;
 mod presign;
 mod request;
-mod retry;
 pub mod signer;
+mod stream;
+mod types;
 mod uploader;
 pub mod validation;
 mod xml;
 
+pub use crate::retry::RetryPolicy;
 pub use body::Body;
 pub use client::{Client, ClientBuilder, SignatureVersion, USER_AGENT};
 pub use endpoint::{region_endpoint, AddressingStyle, EndpointType};
@@ -48,9 +50,12 @@ pub use ops::delete_multiple::{
 pub use ops::list::{ListObjectsV2Output, ListObjectsV2Request, ObjectSummary};
 pub use ops::multipart::{
     CompleteMultipartUploadOutput, CompleteMultipartUploadRequest, CompletedPart,
-    InitiateMultipartUploadOutput, InitiateMultipartUploadRequest, ListMultipartUploadsOutput,
-    ListMultipartUploadsRequest, ListPartsOutput, ListPartsRequest, MultipartUploadInfo, PartInfo,
-    UploadPartOutput, UploadPartRequest,
+    InitiateMultipartUploadRequest, ListMultipartUploadsOutput, ListMultipartUploadsRequest,
+    ListPartsOutput, ListPartsRequest, MultipartUploadInfo, PartInfo, UploadPartOutput,
+    UploadPartRequest,
+};
+pub use ops::multipart_upload::{
+    AbortMultipartUploadOutput, AbortMultipartUploadRequest, MultipartUpload,
 };
 pub use ops::object::{
     DeleteObjectOutput, DeleteObjectRequest, GetObjectOutput, GetObjectRequest, HeadObjectOutput,
@@ -61,12 +66,13 @@ pub use ops::tagging::{
     DeleteObjectTaggingOutput, GetObjectAclOutput, GetObjectTaggingOutput,
     ObjectSubresourceRequest, PutObjectTaggingRequest, MAX_OBJECT_TAGS,
 };
-pub use ops::{ObjectAcl, ObjectOptions, ServerSideEncryption, StorageClass, WithObjectOptions};
+pub use ops::{ObjectOptions, WithObjectOptions};
 pub use post_object::{PostObjectForm, PostObjectFormRequest};
 pub use presign::PresignedUrl;
 pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, StatusCode};
-pub use retry::RetryPolicy;
+pub use stream::{BoxStream, ObjectReader};
+pub use types::{ObjectAcl, ObjectType, ServerSideEncryption, StorageClass};
 pub use uploader::{
     ResumeStatus, StartOverReason, UploadOutput, UploadProgress, UploadRequest, Uploader,
     UploaderBuilder, DEFAULT_PARALLELISM, DEFAULT_PART_SIZE,

@@ -29,6 +29,17 @@ pub(crate) enum ExpectedCrc {
     Known(u64),
 }
 
+impl ExpectedCrc {
+    /// What the client's value is computed from, for the integrity error.
+    fn computed_from(&self) -> &'static str {
+        match self {
+            ExpectedCrc::None | ExpectedCrc::OfBody => "the bytes sent",
+            ExpectedCrc::AppendedTo(_) => "the previous checksum and the bytes sent",
+            ExpectedCrc::Known(_) => "the parts' checksums combined",
+        }
+    }
+}
+
 /// One OSS operation, before signing.
 #[derive(Debug)]
 pub(crate) struct OssRequest {
@@ -231,6 +242,18 @@ impl Client {
         );
         signable.query = req.query.clone();
         signable.headers = req.headers.clone();
+        if self.inner.sign_host {
+            // Signed only when the request carries it, so it is set here as the URL names it.
+            let url = self.url(req.bucket.as_deref(), req.key.as_deref(), &req.query);
+            if let Some(host) = url::Url::parse(&url).ok().and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_owned(),
+                })
+            }) {
+                signable.set_header("host", host);
+            }
+        }
         match &self.inner.signer {
             RequestSigner::V4(s) => s.sign_headers(&mut signable, &creds, time)?,
             RequestSigner::V1(s) => s.sign_headers(&mut signable, &creds, time)?,
@@ -287,6 +310,7 @@ impl Client {
                         algorithm: "crc64ecma",
                         client: crc64::format(client),
                         server: crc64::format(server),
+                        computed_from: req.expected_crc.computed_from(),
                     });
                 }
             }

@@ -1,12 +1,61 @@
 //! XML bodies OSS sends and receives (quick-xml + serde).
 
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::oss::error_response;
+use crate::oss::request::Sent;
 
 /// Parses an XML document into `T`.
 pub(crate) fn from_xml<'de, T: Deserialize<'de>>(xml: &'de str) -> Result<T> {
     quick_xml::de::from_str(xml).map_err(|e| Error::Response(format!("malformed XML body: {e}")))
+}
+
+/// The name of a document's root element, if it has one.
+pub(crate) fn root_name(xml: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                return Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned())
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+/// Parses the answer of a successful request whose body must be a `<root>` document.
+///
+/// An `<Error>` document (which a proxy or a misbehaving server may send with a 2xx status) is
+/// the service error it describes, never a success; any other root element is a response error.
+pub(crate) async fn read_answer<T: DeserializeOwned>(sent: Sent, root: &'static str) -> Result<T> {
+    let status = sent.response.status().as_u16();
+    let headers = sent.headers().clone();
+    let text = sent.text().await?;
+    parse_answer(status, &headers, &text, root)
+}
+
+/// [`read_answer`] once the body is read.
+pub(crate) fn parse_answer<T: DeserializeOwned>(
+    status: u16,
+    headers: &HeaderMap,
+    text: &str,
+    root: &'static str,
+) -> Result<T> {
+    match root_name(text).as_deref() {
+        Some(name) if name == root => from_xml(text),
+        Some("Error") => Err(error_response::parse(status, headers, text.as_bytes(), None).into()),
+        Some(other) => Err(Error::Response(format!(
+            "expected an XML document with root <{root}>, got <{other}>"
+        ))),
+        None => Err(Error::Response(format!(
+            "expected an XML document with root <{root}>, got no XML element"
+        ))),
+    }
 }
 
 /// Renders `value` as an XML document.
@@ -130,7 +179,8 @@ pub(crate) struct UploadXml {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub(crate) struct CommonPrefixXml {
-    pub(crate) prefix: String,
+    /// Absent in an empty `<CommonPrefixes/>`.
+    pub(crate) prefix: Option<String>,
 }
 
 /// `<ListBucketResult>` of ListObjectsV2.
@@ -204,7 +254,7 @@ mod tests {
         assert_eq!(r.contents.len(), 2);
         assert_eq!(r.contents[1].size, 4);
         assert_eq!(r.contents[0].etag.as_deref(), Some("\"E1\""));
-        assert_eq!(r.common_prefixes[0].prefix, "src/dir/");
+        assert_eq!(r.common_prefixes[0].prefix.as_deref(), Some("src/dir/"));
         assert_eq!(r.next_continuation_token.as_deref(), Some("tok"));
     }
 

@@ -17,7 +17,7 @@ use std::fmt;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::oss::signer::uri_encode;
+use crate::encoding::uri_encode;
 
 /// The algorithm name.
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
@@ -126,6 +126,7 @@ pub fn signature(secret: &str, string_to_sign: &str) -> String {
 
 /// A parsed `ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…` header.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParsedAuthorization {
     /// The AccessKey id.
     pub access_key_id: String,

@@ -14,8 +14,8 @@ use super::signer;
 use crate::credentials::{
     Clock, Credentials, EnvironmentSource, ProvideCredentials, SharedCredentialsProvider,
 };
-use crate::http::transport_error;
-use crate::oss::RetryPolicy;
+use crate::http::{transport_error, HttpOptions};
+use crate::retry::RetryPolicy;
 use crate::Error;
 
 /// The STS API version every call names.
@@ -62,6 +62,7 @@ impl fmt::Debug for NonceGenerator {
 
 /// The user an `AssumeRole` call turned the caller into.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AssumedRoleUser {
     /// `acs:ram::<account-id>:role/<role-name>/<session-name>`.
     pub arn: String,
@@ -71,6 +72,7 @@ pub struct AssumedRoleUser {
 
 /// What `AssumeRole` (or `AssumeRoleWithOIDC`) answered.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AssumeRoleOutput {
     /// The temporary credentials (`STS.` id, secret, security token, expiration).
     pub credentials: Credentials,
@@ -113,6 +115,7 @@ struct ClientInner {
     http: reqwest::Client,
     credentials: Option<SharedCredentialsProvider>,
     retry: RetryPolicy,
+    operation_timeout: Option<Duration>,
     clock: Clock,
     nonce: NonceGenerator,
 }
@@ -127,34 +130,18 @@ impl fmt::Debug for StsClient {
     }
 }
 
-/// Builder for [`StsClient`].
-#[derive(Debug, Clone)]
+/// Builder for [`StsClient`]. Defaults: the global endpoint, standard retries, connect timeout
+/// 5 s, read timeout 10 s, the system clock, random nonces.
+#[derive(Debug, Clone, Default)]
 pub struct StsClientBuilder {
     endpoint: Option<String>,
     region: Option<String>,
     vpc: bool,
     credentials: Option<SharedCredentialsProvider>,
-    connect_timeout: Duration,
-    read_timeout: Duration,
+    http: HttpOptions,
     retry: RetryPolicy,
     clock: Clock,
     nonce: NonceGenerator,
-}
-
-impl Default for StsClientBuilder {
-    fn default() -> Self {
-        Self {
-            endpoint: None,
-            region: None,
-            vpc: false,
-            credentials: None,
-            connect_timeout: Duration::from_secs(5),
-            read_timeout: Duration::from_secs(10),
-            retry: RetryPolicy::standard(),
-            clock: Clock::system(),
-            nonce: NonceGenerator::random(),
-        }
-    }
 }
 
 impl StsClientBuilder {
@@ -206,15 +193,26 @@ impl StsClientBuilder {
         self
     }
 
-    /// How long to wait for a connection (default 5 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+    /// The transport: proxy, root certificates, user agent, pool, timeouts, or a
+    /// `reqwest::Client` of your own (see [`HttpOptions`]). Replaces the transport settings made
+    /// before it (including [`connect_timeout`](Self::connect_timeout) and
+    /// [`read_timeout`](Self::read_timeout)).
+    pub fn http_options(mut self, options: HttpOptions) -> Self {
+        self.http = options;
         self
     }
 
-    /// How long to wait for each read of the answer (default 10 s).
+    /// How long to wait for a connection (default 5 s); same as
+    /// [`HttpOptions::connect_timeout`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.http.set_connect_timeout(timeout);
+        self
+    }
+
+    /// How long to wait for each read of the answer (default 10 s); same as
+    /// [`HttpOptions::read_timeout`].
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
+        self.http.set_read_timeout(timeout);
         self
     }
 
@@ -240,13 +238,17 @@ impl StsClientBuilder {
     pub fn build(self) -> Result<StsClient, Error> {
         let endpoint =
             resolve_endpoint(self.endpoint.as_deref(), self.region.as_deref(), self.vpc)?;
-        let http = crate::http::client(self.connect_timeout, self.read_timeout)?;
+        let http = self.http.build_client(crate::http::Defaults {
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(10),
+        })?;
         Ok(StsClient {
             inner: Arc::new(ClientInner {
                 endpoint,
                 http,
                 credentials: self.credentials,
                 retry: self.retry,
+                operation_timeout: self.http.operation_timeout_value(),
                 clock: self.clock,
                 nonce: self.nonce,
             }),
@@ -479,8 +481,29 @@ impl StsClient {
         .await
     }
 
-    /// Sends one RPC action with retries; answers the body of a 2xx answer.
+    /// Sends one RPC action with retries, within the operation timeout if one is set; answers
+    /// the body of a 2xx answer.
     async fn execute(
+        &self,
+        action: &str,
+        action_params: Vec<(String, String)>,
+        caller: Option<&Credentials>,
+        extra_sensitive: &[&str],
+    ) -> Result<Vec<u8>, Error> {
+        let run = self.execute_with_retries(action, action_params, caller, extra_sensitive);
+        match self.inner.operation_timeout {
+            Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+                Err(Error::transport(
+                    format!("{action} timed out after {limit:?} (operation timeout)"),
+                    true,
+                    false,
+                ))
+            }),
+            None => run.await,
+        }
+    }
+
+    async fn execute_with_retries(
         &self,
         action: &str,
         action_params: Vec<(String, String)>,

@@ -99,7 +99,7 @@ pub fn hint_for(code: &str) -> Option<&'static str> {
         "InvalidParameter.PolicyGrammar" | "InvalidParameter.Policy" => {
             "the session policy is not valid RAM policy JSON: it needs \"Version\": \"1\" and \
              statements with Effect Allow/Deny, Action and Resource; build it with \
-             alioss::sts::policy to catch mistakes before calling STS"
+             alioss::policy to catch mistakes before calling STS"
         }
         "EntityNotExist.Role" => {
             "the role in RoleArn does not exist: check the account id and the role name \

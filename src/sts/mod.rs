@@ -5,15 +5,16 @@
 //! network; errors STS answers become [`crate::Error::Service`] with a hint for the well-known
 //! mistakes (see [`hint_for`]).
 
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod acs3;
 mod client;
 mod error;
-pub mod policy;
 mod request;
 pub mod signer;
 
-/// The retry policy shared with the OSS client (see [`crate::oss::RetryPolicy`]).
-pub use crate::oss::RetryPolicy;
+/// The retry policy shared with the OSS client.
+pub use crate::retry::RetryPolicy;
 #[allow(unused_imports)]
 pub(crate) use client::parse_expiration;
 pub use client::{

@@ -25,7 +25,7 @@ pub const MAX_POLICY_CHARS: usize = 2_048;
 /// use std::time::Duration;
 /// use alioss::sts::AssumeRoleRequest;
 ///
-/// use alioss::sts::policy::{oss_object, Policy};
+/// use alioss::policy::{oss_object, Policy};
 ///
 /// let policy = Policy::builder()
 ///     .allow(["oss:PutObject"], [oss_object("examplebucket", "src/*")])
@@ -166,9 +166,9 @@ impl AssumeRoleRequestBuilder {
         self
     }
 
-    /// Narrows the role's rights with a session policy built with [`crate::sts::policy`]
+    /// Narrows the role's rights with a session policy built with [`crate::policy`]
     /// (owned or borrowed); its compact JSON must be 1–2048 characters.
-    pub fn policy(mut self, policy: impl std::borrow::Borrow<crate::sts::policy::Policy>) -> Self {
+    pub fn policy(mut self, policy: impl std::borrow::Borrow<crate::policy::Policy>) -> Self {
         self.policy = Some(policy.borrow().to_json());
         self
     }

@@ -12,7 +12,7 @@ use sha1::Sha1;
 use time::OffsetDateTime;
 
 use crate::credentials::Credentials;
-use crate::oss::signer::uri_encode;
+use crate::encoding::uri_encode;
 
 /// RFC 3986 percent-encoding (`A-Z a-z 0-9 - _ . ~` kept, space as `%20`, `*` as `%2A`).
 pub fn percent_encode(s: &str) -> String {

@@ -23,14 +23,18 @@ enum Entry {
     Prefix(String),
 }
 
-/// Continuation tokens are opaque to clients: base64 of the last key returned.
+/// Continuation tokens are opaque to clients: standard base64 (with `+`, `/` and `=`, as OSS's
+/// own tokens) of the last key returned. Under `encoding-type=url` they are URL-encoded in the
+/// answer like every other field, so a client must decode them before sending them back.
 fn encode_token(last: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last.as_bytes())
+    base64::engine::general_purpose::STANDARD.encode(last.as_bytes())
 }
 
 fn decode_token(token: &str) -> Result<String, OssError> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    STANDARD
         .decode(token)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(token))
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| {
@@ -165,7 +169,7 @@ pub(crate) async fn list_objects(
             push_elem(&mut xml, "StartAfter", &maybe_encode(&start_after, url));
         }
         if !token.is_empty() {
-            push_elem(&mut xml, "ContinuationToken", &token);
+            push_elem(&mut xml, "ContinuationToken", &maybe_encode(&token, url));
         }
     } else {
         push_elem(&mut xml, "Marker", &maybe_encode(&marker, url));
@@ -183,7 +187,11 @@ pub(crate) async fn list_objects(
     if truncated {
         if let Some(last) = &last_name {
             if v2 {
-                push_elem(&mut xml, "NextContinuationToken", &encode_token(last));
+                push_elem(
+                    &mut xml,
+                    "NextContinuationToken",
+                    &maybe_encode(&encode_token(last), url),
+                );
             } else {
                 let shown = last.trim_end_matches('\u{10FFFF}');
                 push_elem(&mut xml, "NextMarker", &maybe_encode(shown, url));

@@ -16,7 +16,7 @@ use hyper::body::Incoming;
 use hyper::header::HeaderMap;
 use hyper::{Method, Request, Response};
 
-use alioss::sts::policy::condition_keys;
+use alioss::policy::condition_keys;
 
 use crate::authz::Conditions;
 use crate::config::BucketAcl;
@@ -644,7 +644,8 @@ pub(crate) fn xml_response(xml: String) -> Response<Body> {
         .unwrap_or_else(|_| Response::new(crate::server::empty()))
 }
 
-/// `encoding-type=url` applies to keys and prefixes in listings.
+/// `encoding-type=url` applies to keys, prefixes, markers and continuation tokens in listings and
+/// multipart answers (percent-encoding, `+` as `%2B`, space as `%20`).
 pub(crate) fn maybe_encode(value: &str, url: bool) -> String {
     if url {
         alioss::oss::signer::uri_encode(value)

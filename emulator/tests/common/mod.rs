@@ -60,7 +60,7 @@ impl OssReq {
         self.body = b.to_vec();
         self
     }
-    fn signable(&self) -> SignableRequest {
+    pub fn signable(&self) -> SignableRequest {
         let mut s = SignableRequest::new(&self.method, Some(&self.bucket), self.key.as_deref());
         s.query = self.query.clone();
         s.headers = self.headers.clone();

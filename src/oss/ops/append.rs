@@ -46,12 +46,12 @@ impl Client {
         validation::bucket_and_key(&bucket, &key)?;
         let (position, crc) = match self.head_object(&bucket, &key).send().await {
             Ok(head) => {
-                if head.object_type.as_deref() != Some("Appendable") {
+                if head.object_type != Some(crate::oss::ObjectType::Appendable) {
                     return Err(Error::invalid(
                         "key",
                         format!(
                             "the object exists and is not appendable (type {})",
-                            head.object_type.as_deref().unwrap_or("unknown")
+                            head.object_type.as_ref().map_or("unknown", |t| t.as_str())
                         ),
                     ));
                 }
@@ -299,6 +299,7 @@ impl Appender {
                                     algorithm: "crc64ecma",
                                     client: crc64::format(expected),
                                     server: crc64::format(server),
+                                    computed_from: "the previous checksum and the bytes sent",
                                 });
                             }
                         }

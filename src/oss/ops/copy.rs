@@ -5,6 +5,7 @@ use reqwest::Method;
 use time::OffsetDateTime;
 
 use super::multipart::CompletedPart;
+use super::multipart_upload::MultipartUpload;
 use super::{parse_iso_time, ObjectOptions, WithObjectOptions};
 use crate::error::{Error, Result};
 use crate::oss::client::Client;
@@ -46,8 +47,8 @@ impl Client {
     }
 
     /// Copies a byte range of an existing object into part `part_number` of a multipart
-    /// upload (UploadPartCopy).
-    pub fn upload_part_copy(
+    /// upload (UploadPartCopy); public as [`MultipartUpload::upload_part_copy`].
+    pub(crate) fn upload_part_copy(
         &self,
         bucket: impl Into<String>,
         key: impl Into<String>,
@@ -67,6 +68,26 @@ impl Client {
             range: None,
             conditions: SourceConditions::default(),
         }
+    }
+}
+
+impl MultipartUpload {
+    /// Copies (a byte range of) an existing object into part `part_number` of this upload
+    /// (UploadPartCopy), on the server: no data passes through the client.
+    pub fn upload_part_copy(
+        &self,
+        part_number: u32,
+        source_bucket: impl Into<String>,
+        source_key: impl Into<String>,
+    ) -> UploadPartCopyRequest {
+        self.client().upload_part_copy(
+            self.bucket(),
+            self.key(),
+            self.upload_id(),
+            part_number,
+            source_bucket,
+            source_key,
+        )
     }
 }
 
@@ -347,6 +368,7 @@ impl CopyObjectRequest {
                     algorithm: "crc64ecma",
                     client: crate::oss::crc64::format(a),
                     server: crate::oss::crc64::format(b),
+                    computed_from: "the source object's checksum",
                 });
             }
         }

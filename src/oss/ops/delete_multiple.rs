@@ -6,7 +6,7 @@ use futures_util::stream::{self, Stream, StreamExt as _};
 use md5::Digest as _;
 use reqwest::Method;
 
-use super::decode_key;
+use super::url_encoded::Decoder;
 use crate::error::{Error, Result};
 use crate::oss::client::Client;
 use crate::oss::request::OssRequest;
@@ -178,13 +178,13 @@ impl DeleteMultipleObjectsRequest {
         } else {
             from_xml(&text)?
         };
-        let enc = r.encoding_type.as_deref();
+        let decoder = Decoder::new(r.encoding_type.as_deref());
         Ok(DeleteMultipleObjectsOutput {
             deleted: r
                 .deleted
                 .into_iter()
-                .map(|d| decode_key(d.key, enc))
-                .collect(),
+                .map(|d| decoder.decode("Deleted/Key", d.key))
+                .collect::<Result<_>>()?,
             request_id,
         })
     }

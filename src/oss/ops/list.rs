@@ -1,15 +1,17 @@
 //! ListObjectsV2, one page at a time or as a stream of objects.
 
-use futures_util::stream::Stream;
+use crate::oss::stream::BoxStream;
 use reqwest::Method;
 use time::OffsetDateTime;
 
-use super::{decode_key, paging, parse_iso_time};
+use super::url_encoded::Decoder;
+use super::{paging, parse_iso_time};
 use crate::error::Result;
 use crate::oss::client::Client;
 use crate::oss::request::OssRequest;
+use crate::oss::types::{ObjectType, StorageClass};
 use crate::oss::validation;
-use crate::oss::xml::{self, from_xml};
+use crate::oss::xml;
 
 impl Client {
     /// Lists a bucket's objects (ListObjectsV2).
@@ -69,7 +71,15 @@ impl ListObjectsV2Request {
         self
     }
 
-    /// Fetches one page.
+    /// Fetches one page (asked with `encoding-type=url`; every encoded field comes back decoded).
+    ///
+    /// # Errors
+    ///
+    /// An invalid-input error for a bad bucket or page size, before any request; the service's
+    /// error (also when it comes as an `<Error>` document with a 2xx status); transport and
+    /// credentials errors; [`Error::Response`](crate::Error::Response) for an answer that is not
+    /// a `<ListBucketResult>`, a field that is not UTF-8 once decoded, or a page marked truncated
+    /// without a `NextContinuationToken`.
     pub async fn send(self) -> Result<ListObjectsV2Output> {
         validation::bucket(&self.bucket)?;
         paging::check_page_size("max_keys", self.max_keys)?;
@@ -89,31 +99,45 @@ impl ListObjectsV2Request {
         }
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
-        let r: xml::ListBucketResult = from_xml(&sent.text().await?)?;
-        let enc = r.encoding_type.clone();
-        let enc = enc.as_deref();
-        Ok(ListObjectsV2Output {
-            objects: r
-                .contents
-                .into_iter()
-                .map(|o| ObjectSummary {
-                    key: decode_key(o.key, enc),
+        let r: xml::ListBucketResult = xml::read_answer(sent, "ListBucketResult").await?;
+        let dec = Decoder::new(r.encoding_type.as_deref());
+        let next_continuation_token = dec
+            .decode_opt("NextContinuationToken", r.next_continuation_token)?
+            .filter(|t| !t.is_empty());
+        if r.is_truncated && next_continuation_token.is_none() {
+            return Err(paging::truncated_without("NextContinuationToken"));
+        }
+        let objects = r
+            .contents
+            .into_iter()
+            .map(|o| {
+                Ok(ObjectSummary {
+                    key: dec.decode("Contents/Key", o.key)?,
                     size: o.size,
                     etag: o.etag,
                     last_modified: parse_iso_time(o.last_modified.as_deref()),
-                    storage_class: o.storage_class,
-                    object_type: o.object_type,
+                    storage_class: o.storage_class.as_deref().map(StorageClass::from),
+                    object_type: o.object_type.as_deref().map(ObjectType::from),
                 })
-                .collect(),
-            common_prefixes: paging::decode_prefixes(r.common_prefixes, enc),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ListObjectsV2Output {
+            objects,
+            common_prefixes: paging::decode_prefixes(r.common_prefixes, dec)?,
             is_truncated: r.is_truncated,
-            next_continuation_token: r.next_continuation_token,
+            next_continuation_token,
+            prefix: dec.decode_opt("Prefix", r.prefix)?,
+            delimiter: dec.decode_opt("Delimiter", r.delimiter)?,
+            start_after: dec.decode_opt("StartAfter", r.start_after)?,
+            continuation_token: dec.decode_opt("ContinuationToken", r.continuation_token)?,
+            key_count: r.key_count,
             request_id,
         })
     }
 
-    /// Every page, as a stream of pages (follows continuation tokens).
-    pub fn into_pages(self) -> impl Stream<Item = Result<ListObjectsV2Output>> + Send {
+    /// Every page, as a stream of pages (follows continuation tokens). An error, as
+    /// [`send`](Self::send) describes, is the stream's last item.
+    pub fn into_pages(self) -> BoxStream<ListObjectsV2Output> {
         paging::pages(self, Self::send, |req, page: &ListObjectsV2Output| {
             match (page.is_truncated, page.next_continuation_token.clone()) {
                 (true, Some(t)) if !t.is_empty() => Some(req.continuation_token(t)),
@@ -123,7 +147,7 @@ impl ListObjectsV2Request {
     }
 
     /// Every object, as a stream.
-    pub fn into_stream(self) -> impl Stream<Item = Result<ObjectSummary>> + Send {
+    pub fn into_stream(self) -> BoxStream<ObjectSummary> {
         paging::items(self.into_pages(), |p| p.objects)
     }
 }
@@ -138,8 +162,18 @@ pub struct ListObjectsV2Output {
     pub common_prefixes: Vec<String>,
     /// Whether more pages follow.
     pub is_truncated: bool,
-    /// The token for the next page.
+    /// The token for the next page (decoded; present whenever `is_truncated` is).
     pub next_continuation_token: Option<String>,
+    /// The prefix the listing was limited to, as the server echoed it.
+    pub prefix: Option<String>,
+    /// The delimiter, as the server echoed it.
+    pub delimiter: Option<String>,
+    /// The `start-after` key, as the server echoed it.
+    pub start_after: Option<String>,
+    /// The continuation token this page was asked with, as the server echoed it.
+    pub continuation_token: Option<String>,
+    /// How many keys and prefixes this page holds, as the server counted them.
+    pub key_count: Option<u32>,
     /// The request id.
     pub request_id: Option<String>,
 }
@@ -157,7 +191,7 @@ pub struct ObjectSummary {
     /// When it was last modified.
     pub last_modified: Option<OffsetDateTime>,
     /// The storage class.
-    pub storage_class: Option<String>,
-    /// `Normal`, `Appendable`, `Multipart`.
-    pub object_type: Option<String>,
+    pub storage_class: Option<StorageClass>,
+    /// `Normal`, `Appendable`, `Multipart`, `Symlink`.
+    pub object_type: Option<ObjectType>,
 }

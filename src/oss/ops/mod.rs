@@ -5,10 +5,12 @@ pub(crate) mod copy;
 pub(crate) mod delete_multiple;
 pub(crate) mod list;
 pub(crate) mod multipart;
+pub(crate) mod multipart_upload;
 pub(crate) mod object;
 mod paging;
 pub(crate) mod raw;
 pub(crate) mod tagging;
+mod url_encoded;
 
 use std::collections::BTreeMap;
 
@@ -17,77 +19,8 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::oss::signer::{format_http_date, parse_http_date, uri_encode};
+pub(crate) use crate::oss::types::{ObjectAcl, ServerSideEncryption, StorageClass};
 use crate::oss::validation;
-
-/// An object's storage class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StorageClass {
-    /// Standard.
-    Standard,
-    /// Infrequent access.
-    InfrequentAccess,
-    /// Archive.
-    Archive,
-    /// Cold archive.
-    ColdArchive,
-    /// Deep cold archive.
-    DeepColdArchive,
-}
-
-impl StorageClass {
-    /// The value OSS uses.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            StorageClass::Standard => "Standard",
-            StorageClass::InfrequentAccess => "IA",
-            StorageClass::Archive => "Archive",
-            StorageClass::ColdArchive => "ColdArchive",
-            StorageClass::DeepColdArchive => "DeepColdArchive",
-        }
-    }
-}
-
-/// An object's access control list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ObjectAcl {
-    /// The bucket's ACL applies.
-    Default,
-    /// Only the owner and authorised users.
-    Private,
-    /// Anyone may read.
-    PublicRead,
-    /// Anyone may read and write.
-    PublicReadWrite,
-}
-
-impl ObjectAcl {
-    /// The value OSS uses.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ObjectAcl::Default => "default",
-            ObjectAcl::Private => "private",
-            ObjectAcl::PublicRead => "public-read",
-            ObjectAcl::PublicReadWrite => "public-read-write",
-        }
-    }
-}
-
-/// Server-side encryption of an object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ServerSideEncryption {
-    /// OSS-managed keys, AES-256.
-    Aes256,
-    /// OSS-managed keys, SM4.
-    Sm4,
-    /// KMS, with the default or the given customer master key id.
-    Kms {
-        /// The CMK id; `None` for the default key.
-        key_id: Option<String>,
-    },
-}
 
 /// The options an object is stored with: content headers, ACL, storage class, user metadata,
 /// tags, forbid-overwrite, server-side encryption and a traffic limit.
@@ -106,7 +39,7 @@ pub enum ServerSideEncryption {
 ///     .acl(ObjectAcl::Private)
 ///     .metadata("project", "alioss")
 ///     .tag("team", "data");
-/// assert_eq!(archived.get_storage_class(), Some(StorageClass::Archive));
+/// assert_eq!(archived.get_storage_class(), Some(&StorageClass::Archive));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -138,13 +71,13 @@ impl ObjectOptions {
     }
 
     /// The ACL, when set.
-    pub fn get_acl(&self) -> Option<ObjectAcl> {
-        self.acl
+    pub fn get_acl(&self) -> Option<&ObjectAcl> {
+        self.acl.as_ref()
     }
 
     /// The storage class, when set.
-    pub fn get_storage_class(&self) -> Option<StorageClass> {
-        self.storage_class
+    pub fn get_storage_class(&self) -> Option<&StorageClass> {
+        self.storage_class.as_ref()
     }
 
     /// User metadata (names as given, sent lower-cased as `x-oss-meta-<name>`).
@@ -189,8 +122,20 @@ impl ObjectOptions {
         for (k, v) in &self.tagging {
             validation::tag(k, v)?;
         }
-        if let Some(ServerSideEncryption::Kms { key_id: Some(id) }) = &self.sse {
-            validation::header_value("server_side_encryption", id)?;
+        match &self.sse {
+            Some(ServerSideEncryption::Kms { key_id: Some(id) }) => {
+                validation::header_value("server_side_encryption", id)?
+            }
+            Some(ServerSideEncryption::Other(v)) => {
+                validation::header_value("server_side_encryption", v)?
+            }
+            _ => {}
+        }
+        if let Some(ObjectAcl::Other(v)) = &self.acl {
+            validation::header_value("acl", v)?;
+        }
+        if let Some(StorageClass::Other(v)) = &self.storage_class {
+            validation::header_value("storage_class", v)?;
         }
         if let Some(t) = self.traffic_limit {
             validation::traffic_limit(t)?;
@@ -226,10 +171,13 @@ impl ObjectOptions {
         push("Content-Encoding", self.content_encoding.clone());
         push("Content-Language", self.content_language.clone());
         push("Expires", self.expires.map(format_http_date));
-        push("x-oss-object-acl", self.acl.map(|a| a.as_str().to_owned()));
+        push(
+            "x-oss-object-acl",
+            self.acl.as_ref().map(|a| a.as_str().to_owned()),
+        );
         push(
             "x-oss-storage-class",
-            self.storage_class.map(|s| s.as_str().to_owned()),
+            self.storage_class.as_ref().map(|s| s.as_str().to_owned()),
         );
         push(
             "x-oss-forbid-overwrite",
@@ -257,6 +205,9 @@ impl ObjectOptions {
             Some(ServerSideEncryption::Kms { key_id }) => {
                 push("x-oss-server-side-encryption", Some("KMS".into()));
                 push("x-oss-server-side-encryption-key-id", key_id.clone());
+            }
+            Some(ServerSideEncryption::Other(v)) => {
+                push("x-oss-server-side-encryption", Some(v.clone()))
             }
             None => {}
         }
@@ -398,15 +349,6 @@ pub(crate) fn header_date(headers: &HeaderMap, name: &str) -> Option<OffsetDateT
 /// An ISO 8601 time from a listing.
 pub(crate) fn parse_iso_time(s: Option<&str>) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s?, &time::format_description::well_known::Rfc3339).ok()
-}
-
-/// Decodes a key from a listing sent with `encoding-type=url`.
-pub(crate) fn decode_key(key: String, encoding: Option<&str>) -> String {
-    if encoding == Some("url") {
-        crate::oss::signer::uri_decode(&key.replace('+', "%20"))
-    } else {
-        key
-    }
 }
 
 /// A missing-header response error.

@@ -1,23 +1,26 @@
 //! Multipart upload: InitiateMultipartUpload, UploadPart, CompleteMultipartUpload,
 //! AbortMultipartUpload, ListParts, ListMultipartUploads.
 
-use futures_util::stream::Stream;
+use crate::oss::stream::BoxStream;
 use reqwest::Method;
 use time::OffsetDateTime;
 
-use super::{decode_key, paging, parse_iso_time, ObjectOptions, WithObjectOptions};
+use super::url_encoded::Decoder;
+use super::{paging, parse_iso_time, ObjectOptions, WithObjectOptions};
 use crate::error::{Error, Result};
 use crate::oss::body::Body;
 use crate::oss::client::Client;
 use crate::oss::crc64;
+use crate::oss::ops::multipart_upload::MultipartUpload;
 use crate::oss::presign::PresignedUrl;
 use crate::oss::request::{ExpectedCrc, OssRequest};
 use crate::oss::validation;
-use crate::oss::xml::{self, from_xml, to_xml};
+use crate::oss::xml::{self, to_xml};
 
 impl Client {
-    /// Starts a multipart upload (InitiateMultipartUpload).
-    pub fn initiate_multipart_upload(
+    /// Starts a multipart upload (InitiateMultipartUpload); public as
+    /// [`Client::multipart_upload`].
+    pub(crate) fn initiate_multipart_upload(
         &self,
         bucket: impl Into<String>,
         key: impl Into<String>,
@@ -30,8 +33,9 @@ impl Client {
         }
     }
 
-    /// Uploads part `part_number` (1–10000) of an upload (UploadPart).
-    pub fn upload_part(
+    /// Uploads part `part_number` (1–10000) of an upload (UploadPart); public as
+    /// [`MultipartUpload::upload_part`](crate::oss::MultipartUpload::upload_part).
+    pub(crate) fn upload_part(
         &self,
         bucket: impl Into<String>,
         key: impl Into<String>,
@@ -50,8 +54,9 @@ impl Client {
     }
 
     /// Completes an upload (CompleteMultipartUpload): with explicit parts, or with
-    /// [`CompleteMultipartUploadRequest::complete_all`].
-    pub fn complete_multipart_upload(
+    /// [`CompleteMultipartUploadRequest::complete_all`]; public as
+    /// [`MultipartUpload::complete`](crate::oss::MultipartUpload::complete).
+    pub(crate) fn complete_multipart_upload(
         &self,
         bucket: impl Into<String>,
         key: impl Into<String>,
@@ -68,22 +73,25 @@ impl Client {
         }
     }
 
-    /// Aborts an upload and discards its parts (AbortMultipartUpload).
-    pub async fn abort_multipart_upload(
+    /// Aborts an upload and discards its parts (AbortMultipartUpload); public as
+    /// [`MultipartUpload::abort`](crate::oss::MultipartUpload::abort).
+    pub(crate) async fn abort_multipart_upload(
         &self,
         bucket: &str,
         key: &str,
         upload_id: &str,
     ) -> Result<Option<String>> {
-        validation::bucket_and_key(bucket, key)?;
-        upload_id_rule(upload_id)?;
-        let req = OssRequest::new("AbortMultipartUpload", Method::DELETE, bucket, Some(key))
-            .query("uploadId", upload_id);
-        Ok(self.send(req).await?.request_id())
+        let out = self
+            .existing_multipart_upload(bucket, key, upload_id)?
+            .abort()
+            .send()
+            .await?;
+        Ok(out.request_id)
     }
 
-    /// Lists the parts of an upload (ListParts), one page at a time.
-    pub fn list_parts(
+    /// Lists the parts of an upload (ListParts), one page at a time; public as
+    /// [`MultipartUpload::list_parts`](crate::oss::MultipartUpload::list_parts).
+    pub(crate) fn list_parts(
         &self,
         bucket: impl Into<String>,
         key: impl Into<String>,
@@ -113,14 +121,15 @@ impl Client {
     }
 }
 
-fn upload_id_rule(id: &str) -> Result<()> {
+pub(super) fn upload_id_rule(id: &str) -> Result<()> {
     if id.is_empty() {
         return Err(Error::invalid("upload_id", "must not be empty"));
     }
     validation::header_value("upload_id", id)
 }
 
-/// An InitiateMultipartUpload request.
+/// An InitiateMultipartUpload request, from [`Client::multipart_upload`]; start it with
+/// [`initiate`](InitiateMultipartUploadRequest::initiate).
 #[derive(Debug)]
 pub struct InitiateMultipartUploadRequest {
     client: Client,
@@ -136,8 +145,34 @@ impl WithObjectOptions for InitiateMultipartUploadRequest {
 }
 
 impl InitiateMultipartUploadRequest {
-    /// Starts the upload.
-    pub async fn send(self) -> Result<InitiateMultipartUploadOutput> {
+    /// Starts the upload and returns its handle.
+    ///
+    /// # Errors
+    ///
+    /// An invalid-input error for a bad bucket, key or option (before any request); the
+    /// service's error if it refuses; a response error if the answer names no upload id, or
+    /// names another key than the one asked for.
+    pub async fn initiate(self) -> Result<MultipartUpload> {
+        let client = self.client.clone();
+        let (bucket, key) = (self.bucket.clone(), self.key.clone());
+        let out = self.send().await?;
+        if !out.key.is_empty() && out.key != key {
+            return Err(Error::Response(format!(
+                "InitiateMultipartUpload answered for key {:?}, not the key asked for",
+                out.key
+            )));
+        }
+        Ok(MultipartUpload::started(
+            client,
+            bucket,
+            key,
+            out.upload_id,
+            out.request_id,
+        ))
+    }
+
+    /// Starts the upload (the uploader's path; users call [`initiate`](Self::initiate)).
+    pub(crate) async fn send(self) -> Result<InitiateMultipartUploadOutput> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         self.opts.validate()?;
         let mut req = OssRequest::new(
@@ -146,18 +181,20 @@ impl InitiateMultipartUploadRequest {
             &self.bucket,
             Some(&self.key),
         )
-        .query("uploads", "");
+        .query("uploads", "")
+        .query("encoding-type", "url");
         req.headers = self.opts.headers(&self.key);
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
-        let text = sent.text().await?;
-        let r: xml::InitiateMultipartUploadResult = from_xml(&text)?;
+        let r: xml::InitiateMultipartUploadResult =
+            xml::read_answer(sent, "InitiateMultipartUploadResult").await?;
         if r.upload_id.is_empty() {
             return Err(super::missing("an UploadId"));
         }
+        let dec = Decoder::new(r.encoding_type.as_deref());
         Ok(InitiateMultipartUploadOutput {
             bucket: r.bucket,
-            key: decode_key(r.key, r.encoding_type.as_deref()),
+            key: dec.decode("Key", r.key)?,
             upload_id: r.upload_id,
             request_id,
         })
@@ -166,19 +203,18 @@ impl InitiateMultipartUploadRequest {
 
 /// What InitiateMultipartUpload answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct InitiateMultipartUploadOutput {
+pub(crate) struct InitiateMultipartUploadOutput {
     /// The bucket.
-    pub bucket: String,
-    /// The key.
-    pub key: String,
+    pub(crate) bucket: String,
+    /// The key (decoded).
+    pub(crate) key: String,
     /// The upload id every later call names.
-    pub upload_id: String,
+    pub(crate) upload_id: String,
     /// The request id.
-    pub request_id: Option<String>,
+    pub(crate) request_id: Option<String>,
 }
 
-/// An UploadPart request.
+/// An UploadPart request, from [`MultipartUpload::upload_part`].
 #[derive(Debug)]
 pub struct UploadPartRequest {
     client: Client,
@@ -275,6 +311,7 @@ pub struct UploadPartOutput {
 
 /// A part named in CompleteMultipartUpload.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CompletedPart {
     /// The part number.
     pub part_number: u32,
@@ -295,6 +332,19 @@ impl CompletedPart {
             crc64: None,
             size: None,
         }
+    }
+
+    /// The part's CRC-64 and size, which enable the end-to-end check of the whole object.
+    pub fn with_crc64(mut self, crc64: u64, size: u64) -> Self {
+        self.crc64 = Some(crc64);
+        self.size = Some(size);
+        self
+    }
+
+    /// The part's size alone (checked against the minimum part size before sending).
+    pub fn with_size(mut self, size: u64) -> Self {
+        self.size = Some(size);
+        self
     }
 }
 
@@ -360,7 +410,16 @@ impl CompleteMultipartUploadRequest {
         Some(crc)
     }
 
-    /// Completes the upload.
+    /// Completes the upload (asked with `encoding-type=url`; the answered key comes back
+    /// decoded).
+    ///
+    /// # Errors
+    ///
+    /// An invalid-input error for a bad bucket, key, upload id or part list, before any request;
+    /// the service's error (also as an `<Error>` document with a 2xx status); transport and
+    /// credentials errors; [`Error::Integrity`] when the object's CRC-64 differs from the parts'
+    /// combined; [`Error::Response`] for an answer that is not a
+    /// `<CompleteMultipartUploadResult>`.
     pub async fn send(mut self) -> Result<CompleteMultipartUploadOutput> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         upload_id_rule(&self.upload_id)?;
@@ -400,7 +459,8 @@ impl CompleteMultipartUploadRequest {
             &self.bucket,
             Some(&self.key),
         )
-        .query("uploadId", self.upload_id.clone());
+        .query("uploadId", self.upload_id.clone())
+        .query("encoding-type", "url");
         if let Some(f) = self.forbid_overwrite {
             req = req.header("x-oss-forbid-overwrite", f.to_string());
         }
@@ -427,16 +487,20 @@ impl CompleteMultipartUploadRequest {
         let crc64 = sent.crc64();
         let version_id = sent.header("x-oss-version-id");
         let request_id = sent.request_id();
+        let status = sent.response.status().as_u16();
+        let headers = sent.headers().clone();
         let text = sent.text().await?;
         let r: xml::CompleteMultipartUploadResult = if text.trim().is_empty() {
             Default::default()
         } else {
-            from_xml(&text)?
+            xml::parse_answer(status, &headers, &text, "CompleteMultipartUploadResult")?
         };
+        let dec = Decoder::new(r.encoding_type.as_deref());
         Ok(CompleteMultipartUploadOutput {
             etag: r.etag,
             location: r.location,
-            key: r.key.map(|k| decode_key(k, r.encoding_type.as_deref())),
+            bucket: r.bucket,
+            key: dec.decode_opt("Key", r.key)?,
             crc64,
             version_id,
             request_id,
@@ -452,7 +516,9 @@ pub struct CompleteMultipartUploadOutput {
     pub etag: Option<String>,
     /// The object's URL.
     pub location: Option<String>,
-    /// The key.
+    /// The bucket, as the server named it.
+    pub bucket: Option<String>,
+    /// The key, as the server named it (decoded).
     pub key: Option<String>,
     /// The object's CRC-64.
     pub crc64: Option<u64>,
@@ -492,7 +558,8 @@ impl ListPartsRequest {
         upload_id_rule(&self.upload_id)?;
         paging::check_page_size("max_parts", self.max_parts)?;
         let mut req = OssRequest::new("ListParts", Method::GET, &self.bucket, Some(&self.key))
-            .query("uploadId", self.upload_id.clone());
+            .query("uploadId", self.upload_id.clone())
+            .query("encoding-type", "url");
         if let Some(n) = self.max_parts {
             req = req.query("max-parts", n.to_string());
         }
@@ -520,13 +587,21 @@ impl ListPartsRequest {
     ///
     /// [`Error::InvalidInput`] before any request; service (e.g.
     /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown upload), transport and
-    /// credentials errors; [`Error::Response`] for an answer that is not a ListParts result.
+    /// credentials errors; [`Error::Response`] for an answer that is not a ListParts result, or
+    /// that is marked truncated without a `NextPartNumberMarker`.
     pub async fn send(self) -> Result<ListPartsOutput> {
         let req = self.request()?;
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
-        let r: xml::ListPartsResult = from_xml(&sent.text().await?)?;
+        let r: xml::ListPartsResult = xml::read_answer(sent, "ListPartsResult").await?;
+        if r.is_truncated && r.next_part_number_marker.is_none() {
+            return Err(paging::truncated_without("NextPartNumberMarker"));
+        }
+        let dec = Decoder::new(r.encoding_type.as_deref());
         Ok(ListPartsOutput {
+            bucket: r.bucket,
+            key: dec.decode("Key", r.key)?,
+            upload_id: r.upload_id,
             parts: r
                 .parts
                 .into_iter()
@@ -545,7 +620,7 @@ impl ListPartsRequest {
     }
 
     /// Every page, as a stream of parts.
-    pub fn into_stream(self) -> impl Stream<Item = Result<PartInfo>> + Send {
+    pub fn into_stream(self) -> BoxStream<PartInfo> {
         let pages = paging::pages(self, Self::send, |req, page: &ListPartsOutput| {
             match (page.is_truncated, page.next_part_number_marker) {
                 (true, Some(m)) => Some(req.part_number_marker(m)),
@@ -560,6 +635,12 @@ impl ListPartsRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ListPartsOutput {
+    /// The bucket, as the server named it.
+    pub bucket: String,
+    /// The key, as the server named it (decoded).
+    pub key: String,
+    /// The upload id.
+    pub upload_id: String,
     /// The parts on this page.
     pub parts: Vec<PartInfo>,
     /// Whether more pages follow.
@@ -636,6 +717,12 @@ impl ListMultipartUploadsRequest {
     }
 
     /// Fetches one page.
+    ///
+    /// # Errors
+    ///
+    /// An invalid-input error for a bad bucket or page size, before any request; service,
+    /// transport and credentials errors; [`Error::Response`] for an answer that is not a
+    /// `<ListMultipartUploadsResult>` or that is marked truncated without a `NextKeyMarker`.
     pub async fn send(self) -> Result<ListMultipartUploadsOutput> {
         validation::bucket(&self.bucket)?;
         paging::check_page_size("max_uploads", self.max_uploads)?;
@@ -655,29 +742,37 @@ impl ListMultipartUploadsRequest {
         }
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
-        let r: xml::ListMultipartUploadsResult = from_xml(&sent.text().await?)?;
-        let enc = r.encoding_type.clone();
-        let enc = enc.as_deref();
+        let r: xml::ListMultipartUploadsResult =
+            xml::read_answer(sent, "ListMultipartUploadsResult").await?;
+        let dec = Decoder::new(r.encoding_type.as_deref());
+        let next_key_marker = dec
+            .decode_opt("NextKeyMarker", r.next_key_marker)?
+            .filter(|k| !k.is_empty());
+        if r.is_truncated && next_key_marker.is_none() {
+            return Err(paging::truncated_without("NextKeyMarker"));
+        }
         Ok(ListMultipartUploadsOutput {
             uploads: r
                 .uploads
                 .into_iter()
-                .map(|u| MultipartUploadInfo {
-                    key: decode_key(u.key, enc),
-                    upload_id: u.upload_id,
-                    initiated: parse_iso_time(u.initiated.as_deref()),
+                .map(|u| {
+                    Ok(MultipartUploadInfo {
+                        key: dec.decode("Upload/Key", u.key)?,
+                        upload_id: u.upload_id,
+                        initiated: parse_iso_time(u.initiated.as_deref()),
+                    })
                 })
-                .collect(),
-            common_prefixes: paging::decode_prefixes(r.common_prefixes, enc),
+                .collect::<Result<Vec<_>>>()?,
+            common_prefixes: paging::decode_prefixes(r.common_prefixes, dec)?,
             is_truncated: r.is_truncated,
-            next_key_marker: r.next_key_marker.map(|k| decode_key(k, enc)),
+            next_key_marker,
             next_upload_id_marker: r.next_upload_id_marker,
             request_id,
         })
     }
 
     /// Every page, as a stream of uploads.
-    pub fn into_stream(self) -> impl Stream<Item = Result<MultipartUploadInfo>> + Send {
+    pub fn into_stream(self) -> BoxStream<MultipartUploadInfo> {
         let pages = paging::pages(
             self,
             Self::send,

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::stream::{Stream, StreamExt};
+use futures_util::stream::StreamExt;
 use reqwest::Method;
 use time::OffsetDateTime;
 use tokio::io::AsyncWriteExt;
@@ -19,6 +19,8 @@ use crate::oss::crc64::{self, Crc64};
 use crate::oss::presign::PresignedUrl;
 use crate::oss::request::{header, ExpectedCrc, OssRequest};
 use crate::oss::signer::format_http_date;
+use crate::oss::stream::{BoxStream, ObjectReader};
+use crate::oss::types::{ObjectType, ServerSideEncryption, StorageClass};
 use crate::oss::validation;
 
 impl Client {
@@ -364,6 +366,9 @@ impl GetObjectRequest {
             version_id: header(h, "x-oss-version-id"),
             request_id: sent.request_id(),
             metadata: metadata_from(h),
+            object_type: header(h, "x-oss-object-type").map(|v| ObjectType::from(v.as_str())),
+            storage_class: header(h, "x-oss-storage-class").map(|v| StorageClass::from(v.as_str())),
+            server_side_encryption: server_side_encryption(h),
             crc64,
             check_crc: (self.client.crc_check() && !partial)
                 .then_some(crc64)
@@ -400,6 +405,12 @@ pub struct GetObjectOutput {
     pub request_id: Option<String>,
     /// User metadata (names lower-case, without `x-oss-meta-`).
     pub metadata: BTreeMap<String, String>,
+    /// How the object was written.
+    pub object_type: Option<ObjectType>,
+    /// The storage class.
+    pub storage_class: Option<StorageClass>,
+    /// The server-side encryption in force.
+    pub server_side_encryption: Option<ServerSideEncryption>,
     /// The whole object's CRC-64 as the server reports it.
     pub crc64: Option<u64>,
     check_crc: Option<u64>,
@@ -421,18 +432,22 @@ impl std::fmt::Debug for GetObjectOutput {
             .field("version_id", &self.version_id)
             .field("request_id", &self.request_id)
             .field("metadata", &self.metadata)
+            .field("object_type", &self.object_type)
+            .field("storage_class", &self.storage_class)
+            .field("server_side_encryption", &self.server_side_encryption)
             .field("crc64", &self.crc64)
             .finish_non_exhaustive()
     }
 }
 
 impl GetObjectOutput {
-    /// The body as a stream of chunks. A whole-object read is checked against the server's
-    /// CRC-64 when the stream ends (an [`Error::Integrity`] as last item on mismatch).
-    pub fn into_stream(self) -> impl Stream<Item = Result<Bytes>> + Send {
+    /// The body as a stream of chunks (boxed: `Unpin`, `Send`, `'static`). A whole-object read
+    /// is checked against the server's CRC-64 when the stream ends (an [`Error::Integrity`] as
+    /// last item on mismatch, computed from the bytes received).
+    pub fn into_stream(self) -> BoxStream<Bytes> {
         let expected = self.check_crc;
         let inner = self.response.bytes_stream();
-        futures_util::stream::unfold(
+        Box::pin(futures_util::stream::unfold(
             (Box::pin(inner), Crc64::new(), false),
             move |(mut inner, mut crc, done)| async move {
                 if done {
@@ -450,6 +465,7 @@ impl GetObjectOutput {
                                 algorithm: "crc64ecma",
                                 client: crc64::format(crc.value()),
                                 server: crc64::format(server),
+                                computed_from: "the bytes received",
                             }),
                             (inner, crc, true),
                         )),
@@ -457,13 +473,21 @@ impl GetObjectOutput {
                     },
                 }
             },
-        )
+        ))
+    }
+
+    /// The body as an [`AsyncRead`](tokio::io::AsyncRead) (and `AsyncBufRead`), CRC-checked
+    /// like [`into_stream`](Self::into_stream): a mismatch is an
+    /// [`InvalidData`](std::io::ErrorKind::InvalidData) error whose inner error is the
+    /// [`Error::Integrity`].
+    pub fn into_async_read(self) -> ObjectReader {
+        ObjectReader::new(self.into_stream())
     }
 
     /// The whole body in memory (CRC-checked for whole-object reads).
     pub async fn bytes(self) -> Result<Bytes> {
         let mut out = bytes::BytesMut::new();
-        let mut s = std::pin::pin!(self.into_stream());
+        let mut s = self.into_stream();
         while let Some(chunk) = s.next().await {
             out.extend_from_slice(&chunk?);
         }
@@ -476,7 +500,7 @@ impl GetObjectOutput {
         let path = path.as_ref();
         let mut file = tokio::fs::File::create(path).await?;
         let mut written = 0u64;
-        let mut s = std::pin::pin!(self.into_stream());
+        let mut s = self.into_stream();
         while let Some(chunk) = s.next().await {
             let chunk = match chunk {
                 Ok(c) => c,
@@ -551,15 +575,15 @@ impl HeadObjectRequest {
             etag: header(h, "etag"),
             last_modified: header_date(h, "last-modified"),
             crc64: sent.crc64(),
-            object_type: header(h, "x-oss-object-type"),
-            storage_class: header(h, "x-oss-storage-class"),
+            object_type: header(h, "x-oss-object-type").map(|v| ObjectType::from(v.as_str())),
+            storage_class: header(h, "x-oss-storage-class").map(|v| StorageClass::from(v.as_str())),
             cache_control: header(h, "cache-control"),
             content_disposition: header(h, "content-disposition"),
             content_encoding: header(h, "content-encoding"),
             content_language: header(h, "content-language"),
             expires: header(h, "expires"),
             tagging_count: header_u64(h, "x-oss-tagging-count"),
-            server_side_encryption: header(h, "x-oss-server-side-encryption"),
+            server_side_encryption: server_side_encryption(h),
             next_append_position: header_u64(h, "x-oss-next-append-position"),
             version_id: header(h, "x-oss-version-id"),
             metadata: metadata_from(h),
@@ -582,10 +606,10 @@ pub struct HeadObjectOutput {
     pub last_modified: Option<OffsetDateTime>,
     /// The object's CRC-64.
     pub crc64: Option<u64>,
-    /// `Normal`, `Appendable`, `Multipart`, …
-    pub object_type: Option<String>,
+    /// How the object was written (`Normal`, `Appendable`, `Multipart`, `Symlink`, …).
+    pub object_type: Option<ObjectType>,
     /// The storage class.
-    pub storage_class: Option<String>,
+    pub storage_class: Option<StorageClass>,
     /// The stored Cache-Control.
     pub cache_control: Option<String>,
     /// The stored Content-Disposition.
@@ -598,8 +622,8 @@ pub struct HeadObjectOutput {
     pub expires: Option<String>,
     /// How many tags the object has.
     pub tagging_count: Option<u64>,
-    /// The server-side encryption in force (`AES256`, `KMS`, `SM4`).
-    pub server_side_encryption: Option<String>,
+    /// The server-side encryption in force (with the KMS key id when there is one).
+    pub server_side_encryption: Option<ServerSideEncryption>,
     /// For appendable objects, where the next append starts.
     pub next_append_position: Option<u64>,
     /// The version id.
@@ -608,6 +632,15 @@ pub struct HeadObjectOutput {
     pub metadata: BTreeMap<String, String>,
     /// The request id.
     pub request_id: Option<String>,
+}
+
+/// The server-side encryption named by a response's headers.
+fn server_side_encryption(h: &reqwest::header::HeaderMap) -> Option<ServerSideEncryption> {
+    let algorithm = header(h, "x-oss-server-side-encryption")?;
+    Some(ServerSideEncryption::from_headers(
+        &algorithm,
+        header(h, "x-oss-server-side-encryption-key-id"),
+    ))
 }
 
 /// A DeleteObject request.

@@ -5,9 +5,10 @@ use std::future::Future;
 
 use futures_util::stream::{self, Stream, StreamExt};
 
-use super::decode_key;
+use super::url_encoded::Decoder;
 use crate::error::{Error, Result};
 use crate::oss::request::OssRequest;
+use crate::oss::stream::BoxStream;
 use crate::oss::xml::CommonPrefixXml;
 
 /// A page size (`max-keys`, `max-parts`, `max-uploads`) must be 1 to 1000.
@@ -31,12 +32,21 @@ pub(crate) fn optional_queries<'a>(
     req
 }
 
-/// The common prefixes of a listing, decoded as its `encoding-type` says.
-pub(crate) fn decode_prefixes(prefixes: Vec<CommonPrefixXml>, enc: Option<&str>) -> Vec<String> {
+/// The common prefixes of a listing, decoded as its `encoding-type` says. An empty
+/// `<CommonPrefixes/>` (or one with an empty `<Prefix>`) names no prefix.
+pub(crate) fn decode_prefixes(prefixes: Vec<CommonPrefixXml>, dec: Decoder) -> Result<Vec<String>> {
     prefixes
         .into_iter()
-        .map(|p| decode_key(p.prefix, enc))
+        .filter_map(|p| p.prefix.filter(|p| !p.is_empty()))
+        .map(|p| dec.decode("CommonPrefixes/Prefix", p))
         .collect()
+}
+
+/// The error of a listing marked truncated that names no way to continue.
+pub(crate) fn truncated_without(marker: &str) -> Error {
+    Error::Response(format!(
+        "the listing is marked truncated but carries no {marker}; refusing to end it silently"
+    ))
 }
 
 /// Every page from `first` on: `send` fetches a page, `next` says which request follows it
@@ -45,31 +55,29 @@ pub(crate) fn pages<R, P, Fut>(
     first: R,
     send: fn(R) -> Fut,
     next: fn(R, &P) -> Option<R>,
-) -> impl Stream<Item = Result<P>> + Send
+) -> BoxStream<P>
 where
     R: Clone + Send + 'static,
     P: Send + 'static,
-    Fut: Future<Output = Result<P>> + Send,
+    Fut: Future<Output = Result<P>> + Send + 'static,
 {
-    stream::try_unfold(Some(first), move |state| async move {
+    Box::pin(stream::try_unfold(Some(first), move |state| async move {
         let Some(req) = state else { return Ok(None) };
         let page = send(req.clone()).await?;
         let following = next(req, &page);
         Ok(Some((page, following)))
-    })
+    }))
 }
 
 /// The items of every page, in order; an error ends the stream.
-pub(crate) fn items<P, T, S>(
-    pages: S,
-    of_page: fn(P) -> Vec<T>,
-) -> impl Stream<Item = Result<T>> + Send
+pub(crate) fn items<P, T, S>(pages: S, of_page: fn(P) -> Vec<T>) -> BoxStream<T>
 where
     T: Send + 'static,
-    S: Stream<Item = Result<P>> + Send,
+    P: 'static,
+    S: Stream<Item = Result<P>> + Send + 'static,
 {
-    pages.flat_map(move |page| match page {
+    Box::pin(pages.flat_map(move |page| match page {
         Ok(p) => stream::iter(of_page(p).into_iter().map(Ok).collect::<Vec<_>>()),
         Err(e) => stream::iter(vec![Err(e)]),
-    })
+    }))
 }

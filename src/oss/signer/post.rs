@@ -11,6 +11,7 @@ use super::v4;
 
 /// A signed PostObject policy: the form fields that carry it.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PostPolicySignature {
     /// The base64-encoded policy (form field `policy`).
     pub policy: String,

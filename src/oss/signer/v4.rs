@@ -316,6 +316,7 @@ struct CachedKey {
 
 /// What a presigned V4 request carries.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PresignedRequest {
     /// The query parameters to add to the URL (including `x-oss-signature`), decoded.
     pub query: Vec<(String, String)>,
@@ -609,6 +610,7 @@ impl V4Signer {
 
 /// A parsed V4 `Authorization` header.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParsedAuthorization {
     /// The AccessKey id.
     pub access_key_id: String,

@@ -1006,6 +1006,7 @@ impl Job<'_> {
                         algorithm: "crc64ecma",
                         client: crc64::format(client),
                         server: crc64::format(server),
+                        computed_from: "the parts' checksums combined",
                     });
                 }
             }

@@ -7,8 +7,11 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 use super::document::{excerpt, parse_credentials_document};
-use super::refreshing::{FetchCredentials, RefreshingCredentialsProvider};
-use super::{Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials};
+use crate::credentials::{
+    Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials,
+};
+use crate::credentials::{FetchCredentials, RefreshingCredentialsProvider};
+use crate::http::HttpOptions;
 use crate::Error;
 
 const PROVIDER: &str = "credentials-uri";
@@ -41,8 +44,7 @@ impl fmt::Debug for UrlCredentialsProvider {
 pub struct UrlCredentialsProviderBuilder {
     url: String,
     bearer: Option<Zeroizing<String>>,
-    connect_timeout: Duration,
-    read_timeout: Duration,
+    http: HttpOptions,
     clock: Clock,
 }
 
@@ -106,15 +108,25 @@ impl UrlCredentialsProviderBuilder {
         self
     }
 
-    /// How long to wait for a connection (default 5 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+    /// The transport: proxy, root certificates, user agent, pool, timeouts, or a
+    /// `reqwest::Client` of your own (see [`HttpOptions`]). Replaces the transport settings made
+    /// before it (including [`connect_timeout`](Self::connect_timeout) and
+    /// [`read_timeout`](Self::read_timeout)).
+    pub fn http_options(mut self, options: HttpOptions) -> Self {
+        self.http = options;
         self
     }
 
-    /// How long to wait for each read (default 10 s).
+    /// How long to wait for a connection (default 5 s); same as
+    /// [`HttpOptions::connect_timeout`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.http.set_connect_timeout(timeout);
+        self
+    }
+
+    /// How long to wait for each read (default 10 s); same as [`HttpOptions::read_timeout`].
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
+        self.http.set_read_timeout(timeout);
         self
     }
 
@@ -137,7 +149,10 @@ impl UrlCredentialsProviderBuilder {
         let mut shown = url.clone();
         shown.set_query(None);
         let _ = shown.set_password(None);
-        let http = crate::http::client(self.connect_timeout, self.read_timeout)?;
+        let http = self.http.build_client(crate::http::Defaults {
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(10),
+        })?;
         let cache = RefreshingCredentialsProvider::builder_shared(Arc::new(UrlFetcher {
             http,
             url,
@@ -159,8 +174,7 @@ impl UrlCredentialsProvider {
         UrlCredentialsProviderBuilder {
             url: url.into(),
             bearer: None,
-            connect_timeout: Duration::from_secs(5),
-            read_timeout: Duration::from_secs(10),
+            http: HttpOptions::default(),
             clock: Clock::system(),
         }
     }
@@ -168,10 +182,18 @@ impl UrlCredentialsProvider {
     /// The provider named by `ALIBABA_CLOUD_CREDENTIALS_URI` in `env`;
     /// [`CredentialsError::NotConfigured`] when it is not set.
     pub fn from_env(env: &EnvironmentSource) -> Result<Self, CredentialsError> {
+        Self::from_env_with(env, HttpOptions::default())
+    }
+
+    pub(crate) fn from_env_with(
+        env: &EnvironmentSource,
+        http: HttpOptions,
+    ) -> Result<Self, CredentialsError> {
         let uri = env.get(CREDENTIALS_URI_VAR).ok_or_else(|| {
             CredentialsError::not_configured(PROVIDER, format!("{CREDENTIALS_URI_VAR} is not set"))
         })?;
         Self::builder(uri)
+            .http_options(http)
             .build()
             .map_err(|e| CredentialsError::failed(PROVIDER, format!("{CREDENTIALS_URI_VAR}: {e}")))
     }

@@ -1,7 +1,7 @@
 //! The JSON credentials document served by token-vending services, the ECS metadata service and
 //! STS: `{AccessKeyId, AccessKeySecret, SecurityToken, Expiration}`.
 
-use super::{Credentials, CredentialsError};
+use crate::credentials::{Credentials, CredentialsError};
 
 /// The longest part of an unexpected body kept in an error message.
 const MAX_EXCERPT_CHARS: usize = 200;

@@ -18,7 +18,7 @@ pub const POLICY_VERSION: &str = "1";
 /// [`ConditionOperator::Unknown`]).
 ///
 /// ```
-/// use alioss::sts::policy::{oss_object, Policy};
+/// use alioss::policy::{oss_object, Policy};
 ///
 /// let policy = Policy::builder()
 ///     .allow(["oss:PutObject"], [oss_object("examplebucket", "*")])
@@ -343,7 +343,7 @@ fn check_resource(resource: &str) -> Result<(), &'static str> {
 /// Builds a [`Statement`]; checked at [`build`](StatementBuilder::build).
 ///
 /// ```
-/// use alioss::sts::policy::{oss_object, ConditionOperator, Effect, Statement};
+/// use alioss::policy::{oss_object, ConditionOperator, Effect, Statement};
 ///
 /// let statement = Statement::builder()
 ///     .sid("UploadFromOffice")

@@ -5,11 +5,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use super::{
-    CliConfigCredentialsProvider, Clock, Credentials, CredentialsError,
-    EcsRamRoleCredentialsProvider, EnvironmentCredentialsProvider, EnvironmentSource,
-    OidcCredentialsProvider, ProfileFileCredentialsProvider, ProvideCredentials,
-    SharedCredentialsProvider, UrlCredentialsProvider,
+    CliConfigCredentialsProvider, EcsRamRoleCredentialsProvider, OidcCredentialsProvider,
+    ProfileFileCredentialsProvider, UrlCredentialsProvider,
 };
+use crate::credentials::{
+    Clock, Credentials, CredentialsError, EnvironmentCredentialsProvider, EnvironmentSource,
+    ProvideCredentials, SharedCredentialsProvider,
+};
+use crate::http::HttpOptions;
 use crate::sts::StsClientBuilder;
 
 const CHAIN: &str = "default-chain";
@@ -152,9 +155,17 @@ pub struct DefaultCredentialsChainBuilder {
     sts: Option<StsClientBuilder>,
     ecs_endpoint: Option<String>,
     clock: Option<Clock>,
+    http: Option<HttpOptions>,
 }
 
 impl DefaultCredentialsChainBuilder {
+    /// The transport of every provider in the chain that calls a service (STS for OIDC and
+    /// role profiles, the ECS metadata service, a token-vending URL); see [`HttpOptions`].
+    pub fn http_options(mut self, options: HttpOptions) -> Self {
+        self.http = Some(options);
+        self
+    }
+
     /// Where variables are read from (default: the process environment).
     pub fn env(mut self, env: EnvironmentSource) -> Self {
         self.env = Some(env);
@@ -194,6 +205,10 @@ impl DefaultCredentialsChainBuilder {
             Some(c) => sts.clock(c.clone()),
             None => sts,
         };
+        let sts = match &self.http {
+            Some(h) => sts.http_options(h.clone()),
+            None => sts,
+        };
 
         let oidc = {
             let mut b = OidcCredentialsProvider::builder();
@@ -221,6 +236,10 @@ impl DefaultCredentialsChainBuilder {
             cli = cli.clock(c.clone());
             profile = profile.clock(c.clone());
         }
+        if let Some(h) = &self.http {
+            cli = cli.http_options(h.clone());
+            profile = profile.http_options(h.clone());
+        }
 
         let ecs = or_unavailable(
             EcsRamRoleCredentialsProvider::builder_from_env(&env).and_then(|mut b| {
@@ -231,12 +250,18 @@ impl DefaultCredentialsChainBuilder {
                 if let Some(c) = &self.clock {
                     b = b.clock(c.clone());
                 }
+                if let Some(h) = &self.http {
+                    b = b.http_options(h.clone());
+                }
                 b.build()
                     .map_err(|e| CredentialsError::failed("ecs-ram-role", e.to_string()))
             }),
         );
 
-        let uri = or_unavailable(UrlCredentialsProvider::from_env(&env));
+        let uri = or_unavailable(UrlCredentialsProvider::from_env_with(
+            &env,
+            self.http.clone().unwrap_or_default(),
+        ));
 
         let chain = CredentialsProviderChain::new()
             .with(

@@ -18,7 +18,7 @@ use super::{condition_keys, wildcard};
 /// `acs:CurrentTime`, `acs:SecureTransport`, `oss:Prefix`, …).
 ///
 /// ```
-/// use alioss::sts::policy::{oss_object, RequestContext};
+/// use alioss::policy::{oss_object, RequestContext};
 ///
 /// let ctx = RequestContext::new("oss:PutObject", oss_object("examplebucket", "src/a.csv"))
 ///     .with("acs:SourceIp", "10.0.0.1")
@@ -114,6 +114,7 @@ impl fmt::Display for PolicySet {
 /// Points at one statement: its set, the policy's index in that set, the statement's index in
 /// the policy, and its `Sid`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct StatementRef {
     /// Identity or session.
     pub set: PolicySet,
@@ -144,6 +145,7 @@ impl fmt::Display for StatementRef {
 
 /// The outcome of an evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DecisionEffect {
     /// Every required set allows, and nothing denies.
     Allow,
@@ -232,7 +234,7 @@ pub fn evaluate(policies: &[Policy], ctx: &RequestContext) -> Result<Decision, P
 /// treated as a deny.
 ///
 /// ```
-/// use alioss::sts::policy::{evaluate_effective, oss_object, DecisionEffect, Policy, RequestContext};
+/// use alioss::policy::{evaluate_effective, oss_object, DecisionEffect, Policy, RequestContext};
 ///
 /// let role = Policy::builder().allow(["oss:*"], [oss_object("examplebucket", "*")]).build().unwrap();
 /// let session = Policy::builder()
@@ -370,7 +372,7 @@ fn applies(statement: &Statement, ctx: &RequestContext, field: &str) -> Result<b
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sts::policy::oss_object;
+    use crate::policy::oss_object;
 
     #[test]
     fn context_keys_are_case_insensitive_and_accumulate() {

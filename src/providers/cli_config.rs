@@ -10,7 +10,7 @@ use tokio::sync::OnceCell;
 use super::profile::{
     access_key_credentials, profile_context_setters, ProfileContext, RoleProfile, PROFILE_VAR,
 };
-use super::{
+use crate::credentials::{
     Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider,
     StaticCredentialsProvider,
 };

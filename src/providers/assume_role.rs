@@ -4,8 +4,8 @@ use std::fmt;
 use std::time::Duration;
 
 use super::document::credentials_error;
-use super::refreshing::{FetchCredentials, RefreshingCredentialsProvider};
-use super::{Clock, Credentials, CredentialsError, ProvideCredentials};
+use crate::credentials::{Clock, Credentials, CredentialsError, ProvideCredentials};
+use crate::credentials::{FetchCredentials, RefreshingCredentialsProvider};
 use crate::sts::{AssumeRoleRequest, StsClient, ASSUME_ROLE_PROVIDER};
 
 /// Temporary credentials of a role: calls [`StsClient::assume_role`] with a request template and
@@ -14,7 +14,8 @@ use crate::sts::{AssumeRoleRequest, StsClient, ASSUME_ROLE_PROVIDER};
 ///
 /// ```no_run
 /// # fn demo() -> Result<(), alioss::Error> {
-/// use alioss::credentials::{AssumeRoleCredentialsProvider, EnvironmentCredentialsProvider};
+/// use alioss::credentials::{EnvironmentCredentialsProvider};
+/// use alioss::providers::{AssumeRoleCredentialsProvider};
 /// use alioss::sts::{AssumeRoleRequest, StsClient};
 ///
 /// let sts = StsClient::builder()
@@ -76,13 +77,13 @@ impl AssumeRoleCredentialsProviderBuilder {
         self
     }
 
-    /// See [`RefreshingCredentialsProviderBuilder::refresh_window`](super::RefreshingCredentialsProviderBuilder::refresh_window).
+    /// See [`RefreshingCredentialsProviderBuilder::refresh_window`](crate::credentials::RefreshingCredentialsProviderBuilder::refresh_window).
     pub fn refresh_window(mut self, window: Duration) -> Self {
         self.window = Some(window);
         self
     }
 
-    /// See [`RefreshingCredentialsProviderBuilder::refresh_lifetime_fraction`](super::RefreshingCredentialsProviderBuilder::refresh_lifetime_fraction).
+    /// See [`RefreshingCredentialsProviderBuilder::refresh_lifetime_fraction`](crate::credentials::RefreshingCredentialsProviderBuilder::refresh_lifetime_fraction).
     pub fn refresh_lifetime_fraction(mut self, fraction: f64) -> Self {
         self.fraction = Some(fraction);
         self

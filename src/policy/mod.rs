@@ -5,7 +5,7 @@
 //! of what the resulting temporary credentials may do:
 //!
 //! ```
-//! use alioss::sts::policy::{evaluate_effective, oss_object, Policy, RequestContext};
+//! use alioss::policy::{evaluate_effective, oss_object, Policy, RequestContext};
 //!
 //! // The role's policy (attached in RAM) and the narrowing session policy (sent to AssumeRole).
 //! let role = Policy::from_json(
@@ -14,7 +14,7 @@
 //! let session = Policy::builder()
 //!     .allow(["oss:PutObject"], [oss_object("examplebucket", "src/*")])
 //!     .build()?;
-//! assert!(session.to_session_policy_json()?.len() <= alioss::sts::policy::MAX_SESSION_POLICY_LEN);
+//! assert!(session.to_session_policy_json()?.len() <= alioss::policy::MAX_SESSION_POLICY_LEN);
 //!
 //! let upload = RequestContext::new("oss:PutObject", oss_object("examplebucket", "src/data.csv"));
 //! assert!(evaluate_effective(&[role.clone()], Some(&session), &upload)?.is_allowed());
@@ -73,7 +73,7 @@ pub const MAX_SESSION_POLICY_LEN: usize = 2048;
 /// The ARN of an OSS bucket in policies: `acs:oss:*:*:<bucket>` (any region, any account).
 ///
 /// ```
-/// assert_eq!(alioss::sts::policy::oss_bucket("examplebucket"), "acs:oss:*:*:examplebucket");
+/// assert_eq!(alioss::policy::oss_bucket("examplebucket"), "acs:oss:*:*:examplebucket");
 /// ```
 pub fn oss_bucket(bucket: impl AsRef<str>) -> String {
     format!("acs:oss:*:*:{}", bucket.as_ref())
@@ -84,7 +84,7 @@ pub fn oss_bucket(bucket: impl AsRef<str>) -> String {
 ///
 /// ```
 /// assert_eq!(
-///     alioss::sts::policy::oss_object("examplebucket", "src/*"),
+///     alioss::policy::oss_object("examplebucket", "src/*"),
 ///     "acs:oss:*:*:examplebucket/src/*"
 /// );
 /// ```

@@ -7,10 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::document::credentials_error;
-use super::refreshing::{FetchCredentials, RefreshingCredentialsProvider};
-use super::{Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials};
+use crate::credentials::{
+    Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials,
+};
+use crate::credentials::{FetchCredentials, RefreshingCredentialsProvider};
+use crate::http::HttpOptions;
 use crate::sts::{
-    AssumeRoleWithOidcRequest, AssumeRoleWithOidcRequestBuilder, StsClient, OIDC_PROVIDER,
+    AssumeRoleWithOidcRequest, AssumeRoleWithOidcRequestBuilder, StsClient, StsClientBuilder,
+    OIDC_PROVIDER,
 };
 
 const PROVIDER: &str = "oidc-role-arn";
@@ -49,6 +53,8 @@ pub struct OidcCredentialsProviderBuilder {
     duration: Option<Duration>,
     policy: Option<String>,
     sts: Option<StsClient>,
+    sts_template: Option<StsClientBuilder>,
+    http: Option<HttpOptions>,
     clock: Option<Clock>,
 }
 
@@ -131,6 +137,13 @@ impl OidcCredentialsProviderBuilder {
         self
     }
 
+    /// The transport of the STS client this provider builds when none is given with
+    /// [`sts_client`](Self::sts_client) (see [`HttpOptions`]).
+    pub fn http_options(mut self, options: HttpOptions) -> Self {
+        self.http = Some(options);
+        self
+    }
+
     /// The clock that decides expiry (default: the STS client's).
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = Some(clock);
@@ -147,8 +160,8 @@ impl OidcCredentialsProviderBuilder {
             .token_file
             .or_else(|| env.get(TOKEN_FILE_VAR).map(PathBuf::from));
         self.role_session_name = self.role_session_name.or_else(|| env.get(SESSION_NAME_VAR));
-        if self.sts.is_none() {
-            self.sts = StsClient::builder().env(env).build().ok();
+        if self.sts_template.is_none() {
+            self.sts_template = Some(StsClient::builder().env(env));
         }
         self
     }
@@ -206,9 +219,14 @@ impl OidcCredentialsProviderBuilder {
             .map_err(|e| CredentialsError::failed(PROVIDER, e.to_string()))?;
         let sts = match self.sts {
             Some(s) => s,
-            None => StsClient::builder()
-                .build()
-                .map_err(|e| CredentialsError::failed(PROVIDER, e.to_string()))?,
+            None => {
+                let mut b = self.sts_template.unwrap_or_default();
+                if let Some(http) = self.http {
+                    b = b.http_options(http);
+                }
+                b.build()
+                    .map_err(|e| CredentialsError::failed(PROVIDER, e.to_string()))?
+            }
         };
         let clock = self.clock.unwrap_or_else(|| sts.clock().clone());
         let cache = RefreshingCredentialsProvider::builder_shared(Arc::new(OidcFetcher {

@@ -5,8 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::document::{excerpt, parse_credentials_document};
-use super::refreshing::{FetchCredentials, RefreshingCredentialsProvider};
-use super::{Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials};
+use crate::credentials::{
+    Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials,
+};
+use crate::credentials::{FetchCredentials, RefreshingCredentialsProvider};
+use crate::http::HttpOptions;
 use crate::Error;
 
 const PROVIDER: &str = "ecs-ram-role";
@@ -45,7 +48,7 @@ pub struct EcsRamRoleCredentialsProviderBuilder {
     role_name: Option<String>,
     endpoint: String,
     imdsv1_fallback: bool,
-    timeout: Duration,
+    http: HttpOptions,
     unreachable_is_not_configured: bool,
     clock: Clock,
 }
@@ -190,7 +193,17 @@ impl EcsRamRoleCredentialsProviderBuilder {
 
     /// Connect and read timeout of each metadata request (default 1 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.http.set_connect_timeout(timeout);
+        self.http.set_read_timeout(timeout);
+        self
+    }
+
+    /// The transport (see [`HttpOptions`]). Replaces the transport settings made before it
+    /// (including [`timeout`](Self::timeout)). The metadata service is a link-local address:
+    /// when a proxy is set, list `100.100.100.200` in its
+    /// [`no_proxy`](HttpOptions::no_proxy) hosts.
+    pub fn http_options(mut self, options: HttpOptions) -> Self {
+        self.http = options;
         self
     }
 
@@ -217,7 +230,10 @@ impl EcsRamRoleCredentialsProviderBuilder {
                 "must be an http or https URL",
             ));
         }
-        let http = crate::http::client(self.timeout, self.timeout)?;
+        let http = self.http.build_client(crate::http::Defaults {
+            connect_timeout: Duration::from_secs(1),
+            read_timeout: Duration::from_secs(1),
+        })?;
         let cache = RefreshingCredentialsProvider::builder_shared(Arc::new(EcsFetcher {
             http,
             endpoint,
@@ -242,7 +258,7 @@ impl EcsRamRoleCredentialsProvider {
             role_name: None,
             endpoint: DEFAULT_METADATA_ENDPOINT.to_owned(),
             imdsv1_fallback: true,
-            timeout: Duration::from_secs(1),
+            http: HttpOptions::default(),
             unreachable_is_not_configured: false,
             clock: Clock::system(),
         }

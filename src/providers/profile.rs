@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
-use super::{
-    AssumeRoleCredentialsProvider, Clock, Credentials, CredentialsError,
-    EcsRamRoleCredentialsProvider, EnvironmentSource, ProvideCredentials,
+use super::{AssumeRoleCredentialsProvider, EcsRamRoleCredentialsProvider};
+use crate::credentials::{
+    Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials,
     SharedCredentialsProvider, StaticCredentialsProvider,
 };
 use crate::sts::{AssumeRoleRequest, StsClientBuilder};
@@ -27,6 +27,7 @@ pub(crate) struct ProfileContext {
     pub(crate) sts: Option<StsClientBuilder>,
     pub(crate) ecs_endpoint: Option<String>,
     pub(crate) clock: Option<Clock>,
+    pub(crate) http: Option<crate::http::HttpOptions>,
 }
 
 impl Default for ProfileContext {
@@ -37,6 +38,7 @@ impl Default for ProfileContext {
             sts: None,
             ecs_endpoint: None,
             clock: None,
+            http: None,
         }
     }
 }
@@ -72,6 +74,13 @@ macro_rules! profile_context_setters {
         /// The clock of the refreshing providers a profile creates.
         pub fn clock(mut self, clock: $crate::credentials::Clock) -> Self {
             self.ctx.clock = Some(clock);
+            self
+        }
+
+        /// The transport of the STS clients and ECS providers a profile creates (see
+        /// [`HttpOptions`]($crate::http::HttpOptions)); replaces the one of the STS template.
+        pub fn http_options(mut self, options: $crate::http::HttpOptions) -> Self {
+            self.ctx.http = Some(options);
             self
         }
     };
@@ -170,6 +179,9 @@ impl ProfileContext {
         if let Some(clock) = &self.clock {
             sts = sts.clock(clock.clone());
         }
+        if let Some(http) = &self.http {
+            sts = sts.http_options(http.clone());
+        }
         let sts = sts.credentials(p.source).build().map_err(fail)?;
         Ok(Arc::new(AssumeRoleCredentialsProvider::new(sts, request)))
     }
@@ -188,6 +200,9 @@ impl ProfileContext {
         }
         if let Some(c) = &self.clock {
             b = b.clock(c.clone());
+        }
+        if let Some(http) = &self.http {
+            b = b.http_options(http.clone());
         }
         let p = b
             .build()
