@@ -37,6 +37,8 @@
 //! [`alioss::Error`](crate::Error) (its code, request id and hint) as the source.
 
 #[cfg(feature = "object-store-0-13")]
+#[cfg_attr(docsrs, doc(cfg(feature = "object-store-0-13")))]
 pub mod v0_13;
 #[cfg(feature = "object-store-0-14")]
+#[cfg_attr(docsrs, doc(cfg(feature = "object-store-0-14")))]
 pub mod v0_14;
