@@ -15,7 +15,8 @@
 //! * [`sts`] — the `AssumeRole` client and its RPC signer;
 //! * [`providers`] — providers that call a service (STS AssumeRole and OIDC, a token-vending
 //!   URL, ECS), profile files, and the default chain;
-//! * [`oss`] — the V4 signer (V1 opt-in), CRC-64, the object operations, the Uploader.
+//! * [`oss`] — the V4 signer (V1 opt-in), CRC-64, the object operations, the Uploader and the
+//!   Downloader.
 //!
 //! Signers are pure functions of the request, the credentials and the time, checked against the
 //! official SDKs' test vectors. Everything can be tested offline against `alioss-emulator`, a

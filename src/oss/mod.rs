@@ -22,6 +22,7 @@
 mod body;
 mod client;
 pub mod crc64;
+mod downloader;
 mod endpoint;
 mod error_response;
 mod ops;
@@ -38,6 +39,11 @@ mod xml;
 pub use crate::retry::RetryPolicy;
 pub use body::Body;
 pub use client::{Client, ClientBuilder, SignatureVersion, USER_AGENT};
+pub use downloader::{
+    DownloadOutput, DownloadProgress, DownloadRequest, DownloadResumeStatus,
+    DownloadStartOverReason, Downloader, DownloaderBuilder, DEFAULT_RANGES_IN_FLIGHT,
+    DEFAULT_RANGE_RESUMES, DEFAULT_RANGE_SIZE, MIN_RANGE_SIZE,
+};
 pub use endpoint::{region_endpoint, AddressingStyle, EndpointType};
 pub use ops::append::{AppendObjectOutput, AppendObjectRequest, Appender, MAX_APPENDABLE_SIZE};
 pub use ops::copy::{

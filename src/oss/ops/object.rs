@@ -55,6 +55,7 @@ impl Client {
             standard_range: false,
             conditions: ReadConditions::default(),
             version_id: None,
+            if_match: None,
         }
     }
 
@@ -194,6 +195,7 @@ pub struct GetObjectRequest {
     standard_range: bool,
     conditions: ReadConditions,
     version_id: Option<String>,
+    if_match: Option<String>,
 }
 
 /// `If-Match`, `If-None-Match`, `If-Modified-Since`, `If-Unmodified-Since` of a read.
@@ -294,6 +296,13 @@ impl GetObjectRequest {
         self
     }
 
+    /// Only if the object's ETag is still `etag` (as OSS sends it, with its quotes): otherwise
+    /// OSS answers 412 `PreconditionFailed` (`If-Match`).
+    pub fn if_match(mut self, etag: impl Into<String>) -> Self {
+        self.if_match = Some(etag.into());
+        self
+    }
+
     /// The request, checked.
     fn request(&self) -> Result<OssRequest> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
@@ -325,6 +334,9 @@ impl GetObjectRequest {
         req = self.conditions.apply(req)?;
         if let Some(v) = &self.version_id {
             req = req.query("versionId", v.clone());
+        }
+        if let Some(etag) = &self.if_match {
+            req = req.header("If-Match", etag.clone());
         }
         Ok(req)
     }
@@ -494,26 +506,43 @@ impl GetObjectOutput {
         Ok(out.freeze())
     }
 
-    /// Streams the body into the file at `path` (created or truncated); returns the bytes
-    /// written. On a CRC mismatch the file is removed.
+    /// Streams the body into the file at `path` and returns the bytes written. The body goes
+    /// into a temporary file beside `path` first, which replaces `path` (atomically, by a
+    /// rename) only once the whole body arrived — and, for a whole-object read, its CRC-64
+    /// matched the server's. On any failure the temporary file is removed and `path` is left
+    /// as it was.
+    ///
+    /// # Errors
+    /// [`Error::Integrity`] on a CRC mismatch, a transport error if the body is cut short,
+    /// [`Error::Io`] if the file cannot be written or renamed.
     pub async fn write_to_file(self, path: impl AsRef<Path>) -> Result<u64> {
         let path = path.as_ref();
-        let mut file = tokio::fs::File::create(path).await?;
+        let temp = crate::oss::downloader::temp_path_beside(path, true)?;
+        let written = match self.write_to(&temp).await {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&temp).await;
+                return Err(e);
+            }
+        };
+        if let Err(e) = tokio::fs::rename(&temp, path).await {
+            let _ = tokio::fs::remove_file(&temp).await;
+            return Err(e.into());
+        }
+        Ok(written)
+    }
+
+    async fn write_to(self, temp: &Path) -> Result<u64> {
+        let file = tokio::fs::File::create(temp).await?;
+        let mut out = tokio::io::BufWriter::with_capacity(1024 * 1024, file);
         let mut written = 0u64;
         let mut s = self.into_stream();
         while let Some(chunk) = s.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
-                    drop(file);
-                    let _ = tokio::fs::remove_file(path).await;
-                    return Err(e);
-                }
-            };
-            file.write_all(&chunk).await?;
+            let chunk = chunk?;
+            out.write_all(&chunk).await?;
             written += chunk.len() as u64;
         }
-        file.flush().await?;
+        out.flush().await?;
         Ok(written)
     }
 }
