@@ -55,7 +55,6 @@ impl Client {
             standard_range: false,
             conditions: ReadConditions::default(),
             version_id: None,
-            if_match: None,
         }
     }
 
@@ -195,7 +194,6 @@ pub struct GetObjectRequest {
     standard_range: bool,
     conditions: ReadConditions,
     version_id: Option<String>,
-    if_match: Option<String>,
 }
 
 /// `If-Match`, `If-None-Match`, `If-Modified-Since`, `If-Unmodified-Since` of a read.
@@ -296,13 +294,6 @@ impl GetObjectRequest {
         self
     }
 
-    /// Only if the object's ETag is still `etag` (as OSS sends it, with its quotes): otherwise
-    /// OSS answers 412 `PreconditionFailed` (`If-Match`).
-    pub fn if_match(mut self, etag: impl Into<String>) -> Self {
-        self.if_match = Some(etag.into());
-        self
-    }
-
     /// The request, checked.
     fn request(&self) -> Result<OssRequest> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
@@ -334,9 +325,6 @@ impl GetObjectRequest {
         req = self.conditions.apply(req)?;
         if let Some(v) = &self.version_id {
             req = req.query("versionId", v.clone());
-        }
-        if let Some(etag) = &self.if_match {
-            req = req.header("If-Match", etag.clone());
         }
         Ok(req)
     }
