@@ -121,6 +121,12 @@ pub mod credentials;
 mod encoding;
 pub mod error;
 pub mod http;
+#[cfg(any(feature = "object-store-0-13", feature = "object-store-0-14"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "object-store-0-13", feature = "object-store-0-14")))
+)]
+pub mod object_store;
 pub mod oss;
 pub mod policy;
 pub mod providers;
