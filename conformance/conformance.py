@@ -598,6 +598,155 @@ def presign_put_case(r: Runner, label: str, signer: oss.Client, reader: oss.Clie
 # The run
 
 
+def expect_status(call: Callable[[], Any], status: int) -> str:
+    """Runs an SDK call that must fail with an OSS ServiceError of this HTTP status (for 304,
+    which carries no error body and so no code)."""
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001 - any SDK error is inspected below
+        err = service_error(exc)
+        if err is None or err.status_code != status:
+            raise Mismatch(f"expected HTTP {status}, got {describe(exc)}") from None
+        return f"HTTP {err.status_code}"
+    raise Mismatch(f"expected HTTP {status}, but the request was accepted")
+
+
+def object_ops_cases(r: Runner, label: str, client: oss.Client,
+                     no_read: Optional[oss.Client] = None, tagging: bool = True) -> None:
+    """CopyObject, DeleteMultipleObjects, conditional GET and (with `tagging`) object tagging
+    through the official SDK; `no_read` may write but not read (RamOssTest), for the copy
+    refusal."""
+    base = f"conformance/{RUN}/{label}/ops"
+    src, data = f"{base}/src.bin", payload(4096, base)
+    state: Dict[str, Any] = {}
+
+    def prepare() -> str:
+        res = client.put_object(oss.PutObjectRequest(
+            bucket=BUCKET, key=src, body=data, metadata={"origin": "src"}))
+        state["etag"] = res.etag
+        return None
+
+    if not r.case(f"{label}: PutObject (copy source)", prepare):
+        return
+
+    def copy_keep() -> str:
+        dst = f"{base}/copy-keep.bin"
+        res = client.copy_object(oss.CopyObjectRequest(
+            bucket=BUCKET, key=dst, source_bucket=BUCKET, source_key=src))
+        if res.status_code != 200 or not res.etag:
+            raise Mismatch(f"status {res.status_code}, etag {res.etag!r}")
+        check_equal("copied bytes", data, get_bytes(client, dst))
+        head = client.head_object(oss.HeadObjectRequest(bucket=BUCKET, key=dst))
+        if (head.metadata or {}).get("origin") != "src":
+            raise Mismatch(f"metadata not copied: {head.metadata!r}")
+        return "bytes and x-oss-meta-origin copied"
+
+    def copy_replace() -> str:
+        dst = f"{base}/copy-replace.bin"
+        client.copy_object(oss.CopyObjectRequest(
+            bucket=BUCKET, key=dst, source_bucket=BUCKET, source_key=src,
+            metadata_directive="REPLACE", metadata={"origin": "replaced"},
+            content_type="text/plain"))
+        head = client.head_object(oss.HeadObjectRequest(bucket=BUCKET, key=dst))
+        if (head.metadata or {}).get("origin") != "replaced" or head.content_type != "text/plain":
+            raise Mismatch(f"metadata {head.metadata!r}, type {head.content_type!r}")
+        return "metadata and Content-Type replaced"
+
+    r.case(f"{label}: CopyObject (metadata COPY)", copy_keep)
+    r.case(f"{label}: CopyObject (metadata REPLACE)", copy_replace)
+    r.case(f"{label}: refuse: CopyObject forbid-overwrite onto an existing key -> "
+           "FileAlreadyExists",
+           lambda: expect_refused(lambda: client.copy_object(oss.CopyObjectRequest(
+               bucket=BUCKET, key=f"{base}/copy-keep.bin", source_bucket=BUCKET,
+               source_key=src, forbid_overwrite=True)), 409, "FileAlreadyExists"))
+    r.case(f"{label}: refuse: CopyObject x-oss-copy-source-if-match mismatch -> "
+           "PreconditionFailed",
+           lambda: expect_refused(lambda: client.copy_object(oss.CopyObjectRequest(
+               bucket=BUCKET, key=f"{base}/copy-cond.bin", source_bucket=BUCKET,
+               source_key=src, if_match='"00000000000000000000000000000000"')),
+               412, "PreconditionFailed"))
+    if no_read is not None:
+        r.case(f"{label}: refuse: CopyObject from a key the credentials cannot read -> "
+               "AccessDenied",
+               lambda: expect_refused(lambda: no_read.copy_object(oss.CopyObjectRequest(
+                   bucket=BUCKET, key=f"{base}/stolen.bin", source_bucket=BUCKET,
+                   source_key=src)), 403, "AccessDenied"))
+
+    etag = state["etag"]
+    # The SDK sends these headers as given: HTTP dates.
+    now = datetime.datetime.now(datetime.timezone.utc)
+    past = email.utils.format_datetime(now - datetime.timedelta(days=1), usegmt=True)
+    future = email.utils.format_datetime(now + datetime.timedelta(days=1), usegmt=True)
+
+    def cond_ok() -> str:
+        res = client.get_object(oss.GetObjectRequest(
+            bucket=BUCKET, key=src, if_match=etag, if_modified_since=past))
+        try:
+            check_equal("GetObject If-Match", data, res.body.read())
+        finally:
+            res.body.close()
+        return "If-Match + If-Modified-Since(past) answered 200"
+
+    r.case(f"{label}: GetObject If-Match (right ETag)", cond_ok)
+    r.case(f"{label}: refuse: GetObject If-Match (wrong ETag) -> PreconditionFailed",
+           lambda: expect_refused(lambda: client.get_object(oss.GetObjectRequest(
+               bucket=BUCKET, key=src, if_match='"0"')), 412, "PreconditionFailed"))
+    r.case(f"{label}: GetObject If-None-Match (same ETag) -> 304",
+           lambda: expect_status(lambda: client.get_object(oss.GetObjectRequest(
+               bucket=BUCKET, key=src, if_none_match=etag)), 304))
+    r.case(f"{label}: GetObject If-Modified-Since (future) -> 304",
+           lambda: expect_status(lambda: client.get_object(oss.GetObjectRequest(
+               bucket=BUCKET, key=src, if_modified_since=future)), 304))
+    r.case(f"{label}: refuse: GetObject If-Unmodified-Since (past) -> PreconditionFailed",
+           lambda: expect_refused(lambda: client.get_object(oss.GetObjectRequest(
+               bucket=BUCKET, key=src, if_unmodified_since=past)), 412, "PreconditionFailed"))
+
+    def tags_round_trip() -> str:
+        client.put_object_tagging(oss.PutObjectTaggingRequest(
+            bucket=BUCKET, key=src, tagging=oss.Tagging(tag_set=oss.TagSet(tags=[
+                oss.Tag(key="team", value="data"), oss.Tag(key="a b", value="x&y")]))))
+        got = client.get_object_tagging(oss.GetObjectTaggingRequest(bucket=BUCKET, key=src))
+        tags = sorted((t.key, t.value) for t in (got.tag_set.tags or []))
+        if tags != [("a b", "x&y"), ("team", "data")]:
+            raise Mismatch(f"GetObjectTagging answered {tags!r}")
+        client.delete_object_tagging(oss.DeleteObjectTaggingRequest(bucket=BUCKET, key=src))
+        got = client.get_object_tagging(oss.GetObjectTaggingRequest(bucket=BUCKET, key=src))
+        if got.tag_set is not None and got.tag_set.tags:
+            raise Mismatch(f"tags left after DeleteObjectTagging: {got.tag_set.tags!r}")
+        return "Put, Get, Delete round-trip"
+
+    if tagging:
+        r.case(f"{label}: PutObjectTagging / GetObjectTagging / DeleteObjectTagging",
+               tags_round_trip)
+
+    def delete_multiple(quiet: bool) -> Callable[[], str]:
+        def run() -> str:
+            keys = [f"{base}/del-{quiet}-{i} ü&<>" for i in range(3)]
+            for k in keys:
+                client.put_object(oss.PutObjectRequest(bucket=BUCKET, key=k, body=b"x"))
+            res = client.delete_multiple_objects(oss.DeleteMultipleObjectsRequest(
+                bucket=BUCKET, encoding_type="url", quiet=quiet,
+                objects=[oss.DeleteObject(key=k) for k in keys]))
+            listed = sorted(d.key for d in (res.deleted_objects or []))
+            if quiet and listed:
+                raise Mismatch(f"quiet mode listed {listed!r}")
+            if not quiet and listed != sorted(keys):
+                raise Mismatch(f"Deleted lists {listed!r}")
+            for k in keys:
+                expect_refused(lambda k=k: client.head_object(
+                    oss.HeadObjectRequest(bucket=BUCKET, key=k)), 404, "NoSuchKey")
+            return f"{len(keys)} keys gone" + (" (quiet)" if quiet else ", all listed")
+        return run
+
+    r.case(f"{label}: DeleteMultipleObjects (encoding-type=url)", delete_multiple(False))
+    r.case(f"{label}: DeleteMultipleObjects (quiet)", delete_multiple(True))
+    r.case(f"{label}: refuse: DeleteMultipleObjects with 1001 keys -> MalformedXML",
+           lambda: expect_refused(lambda: client.delete_multiple_objects(
+               oss.DeleteMultipleObjectsRequest(bucket=BUCKET, objects=[
+                   oss.DeleteObject(key=f"{base}/k{i}") for i in range(1001)])),
+               400, "MalformedXML"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ready-file", required=True)
@@ -628,6 +777,7 @@ def main() -> int:
     multipart_case(r, "root-v4", root, root)
     encoded_keys_case(r, "root-v4", root)
     head_case(r, "root-v4", root)
+    object_ops_cases(r, "root-v4", root)
     transfer_manager_cases(r, "root-v4", root, root)
     presign_get_case(r, "root-v4", root, root)
     presign_put_case(r, "root-v4", root, root)
@@ -682,6 +832,8 @@ def main() -> int:
         presign_put_case(r, "sts-v4", sts_w, root)
         if reader is not None:
             presign_get_case(r, "sts-v4 (RamOssReader)", sts_r, root)
+        if reader is not None:
+            object_ops_cases(r, "sts-v4 (RamOssReader)", sts_r, no_read=sts_w, tagging=False)
         sts_w1 = oss_client(ep, writer.key_id, writer.secret, writer.token,
                             signature_version="v1")
         put_get_cases(r, "sts-v1", sts_w1, root)

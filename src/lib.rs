@@ -122,6 +122,12 @@ mod encoding;
 pub mod error;
 pub mod http;
 pub mod limits;
+#[cfg(any(feature = "object-store-0-13", feature = "object-store-0-14"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "object-store-0-13", feature = "object-store-0-14")))
+)]
+pub mod object_store;
 pub mod oss;
 pub mod policy;
 pub mod providers;

@@ -538,6 +538,32 @@ impl Store {
         Ok(Ok(obj))
     }
 
+    /// Changes an existing object's metadata in place (its data stays); `None` when the object
+    /// does not exist.
+    pub(crate) async fn update_meta(
+        &self,
+        bucket: &str,
+        key: &str,
+        change: impl FnOnce(&mut ObjectMeta),
+    ) -> io::Result<Option<Arc<StoredObject>>> {
+        let mut index = self.index.lock().await;
+        let Some(objects) = index.get_mut(bucket) else {
+            return Ok(None);
+        };
+        let Some(existing) = objects.get(key) else {
+            return Ok(None);
+        };
+        let mut meta = existing.meta.clone();
+        change(&mut meta);
+        let obj = Arc::new(StoredObject {
+            meta,
+            blob: existing.blob.clone(),
+        });
+        self.persist(bucket, &obj).await?;
+        objects.insert(key.to_owned(), obj.clone());
+        Ok(Some(obj))
+    }
+
     /// Removes an object; true when it existed.
     pub(crate) async fn delete(&self, bucket: &str, key: &str) -> io::Result<bool> {
         let mut index = self.index.lock().await;

@@ -381,7 +381,7 @@ async fn get_object_meta_and_unsupported_sub_resources() {
     let resp = send_v4(
         &emu,
         &root,
-        OssReq::new("PUT", demo::BUCKET, Some("meta")).query("acl", ""),
+        OssReq::new("PUT", demo::BUCKET, Some("meta")).query("symlink", ""),
     )
     .await;
     assert_eq!(error_code(resp).await.1, "NotImplemented");

@@ -46,6 +46,13 @@ pub use downloader::{
 };
 pub use endpoint::{region_endpoint, AddressingStyle, EndpointType};
 pub use ops::append::{AppendObjectOutput, AppendObjectRequest, Appender, MAX_APPENDABLE_SIZE};
+pub use ops::copy::{
+    CopyObjectOutput, CopyObjectRequest, UploadPartCopyOutput, UploadPartCopyRequest,
+    DEFAULT_COPY_MULTIPART_THRESHOLD, DEFAULT_COPY_PART_SIZE,
+};
+pub use ops::delete_multiple::{
+    DeleteMultipleObjectsOutput, DeleteMultipleObjectsRequest, MAX_DELETE_KEYS,
+};
 pub use ops::list::{ListObjectsV2Output, ListObjectsV2Request, ObjectSummary};
 pub use ops::multipart::{
     CompleteMultipartUploadOutput, CompleteMultipartUploadRequest, CompletedPart,
@@ -61,6 +68,10 @@ pub use ops::object::{
     HeadObjectRequest, PutObjectOutput, PutObjectRequest,
 };
 pub use ops::raw::{OperationOutput, OperationRequest};
+pub use ops::tagging::{
+    DeleteObjectTaggingOutput, GetObjectAclOutput, GetObjectTaggingOutput,
+    ObjectSubresourceRequest, PutObjectTaggingRequest, MAX_OBJECT_TAGS,
+};
 pub use ops::{ObjectOptions, WithObjectOptions};
 pub use post_object::{PostObjectForm, PostObjectFormRequest};
 pub use presign::PresignedUrl;

@@ -1,11 +1,14 @@
 //! OSS: addressing, operation dispatch, authorisation, and the operations themselves.
 
 mod auth;
+mod copy;
 mod cors;
+mod delete_multiple;
 mod list;
 mod multipart;
 mod object;
 mod post;
+mod tagging;
 
 use std::sync::Arc;
 
@@ -84,6 +87,14 @@ pub(crate) enum Op {
     ListObjectsV2,
     ListObjects,
     PostObject,
+    CopyObject,
+    UploadPartCopy,
+    DeleteMultipleObjects,
+    PutObjectTagging,
+    GetObjectTagging,
+    DeleteObjectTagging,
+    PutObjectAcl,
+    GetObjectAcl,
 }
 
 impl Op {
@@ -103,6 +114,14 @@ impl Op {
             Op::ListObjectsV2 => "ListObjectsV2",
             Op::ListObjects => "ListObjects",
             Op::PostObject => "PostObject",
+            Op::CopyObject => "CopyObject",
+            Op::UploadPartCopy => "UploadPartCopy",
+            Op::DeleteMultipleObjects => "DeleteMultipleObjects",
+            Op::PutObjectTagging => "PutObjectTagging",
+            Op::GetObjectTagging => "GetObjectTagging",
+            Op::DeleteObjectTagging => "DeleteObjectTagging",
+            Op::PutObjectAcl => "PutObjectAcl",
+            Op::GetObjectAcl => "GetObjectAcl",
         }
     }
 
@@ -114,9 +133,16 @@ impl Op {
             | Op::InitiateMultipartUpload
             | Op::UploadPart
             | Op::CompleteMultipartUpload
-            | Op::PostObject => "oss:PutObject",
+            | Op::PostObject
+            | Op::CopyObject
+            | Op::UploadPartCopy => "oss:PutObject",
             Op::GetObject | Op::HeadObject => "oss:GetObject",
-            Op::DeleteObject => "oss:DeleteObject",
+            Op::DeleteObject | Op::DeleteMultipleObjects => "oss:DeleteObject",
+            Op::PutObjectTagging => "oss:PutObjectTagging",
+            Op::GetObjectTagging => "oss:GetObjectTagging",
+            Op::DeleteObjectTagging => "oss:DeleteObjectTagging",
+            Op::PutObjectAcl => "oss:PutObjectAcl",
+            Op::GetObjectAcl => "oss:GetObjectAcl",
             Op::AbortMultipartUpload => "oss:AbortMultipartUpload",
             Op::ListParts => "oss:ListParts",
             Op::ListMultipartUploads => "oss:ListMultipartUploads",
@@ -127,7 +153,11 @@ impl Op {
     fn is_bucket_level(self) -> bool {
         matches!(
             self,
-            Op::ListMultipartUploads | Op::ListObjectsV2 | Op::ListObjects | Op::PostObject
+            Op::ListMultipartUploads
+                | Op::ListObjectsV2
+                | Op::ListObjects
+                | Op::PostObject
+                | Op::DeleteMultipleObjects
         )
     }
 
@@ -169,12 +199,19 @@ const BUCKET_PARAMS: &[&str] = &[
     "key-marker",
     "upload-id-marker",
     "max-uploads",
+    "delete",
 ];
 
 fn classify(req: &OssRequest) -> Result<Op, OssError> {
+    // `?acl` and `?tagging` are served on objects only.
+    if req.key.is_none() {
+        if let Some((k, _)) = req.query.iter().find(|(k, _)| k == "acl" || k == "tagging") {
+            return Err(OssError::not_implemented(&format!(
+                "The bucket ?{k} sub-resource"
+            )));
+        }
+    }
     let unsupported = [
-        "acl",
-        "tagging",
         "symlink",
         "restore",
         "seal",
@@ -208,12 +245,36 @@ fn classify(req: &OssRequest) -> Result<Op, OssError> {
             Method::GET if req.has_query("uploads") => Ok(Op::ListMultipartUploads),
             Method::GET if req.query_param("list-type") == Some("2") => Ok(Op::ListObjectsV2),
             Method::GET => Ok(Op::ListObjects),
+            Method::POST if req.has_query("delete") => Ok(Op::DeleteMultipleObjects),
             Method::POST => Ok(Op::PostObject),
             _ => Err(OssError::not_implemented(&format!("{m} on a bucket"))),
         };
     }
     if req.header("x-oss-copy-source").is_some() {
-        return Err(OssError::not_implemented("CopyObject / UploadPartCopy"));
+        return match *m {
+            Method::PUT if req.has_query("uploadId") || req.has_query("partNumber") => {
+                Ok(Op::UploadPartCopy)
+            }
+            Method::PUT => Ok(Op::CopyObject),
+            _ => Err(OssError::not_implemented(&format!(
+                "{m} with x-oss-copy-source"
+            ))),
+        };
+    }
+    if req.has_query("tagging") {
+        return match *m {
+            Method::PUT => Ok(Op::PutObjectTagging),
+            Method::GET => Ok(Op::GetObjectTagging),
+            Method::DELETE => Ok(Op::DeleteObjectTagging),
+            _ => Err(OssError::not_implemented(&format!("{m} ?tagging"))),
+        };
+    }
+    if req.has_query("acl") {
+        return match *m {
+            Method::PUT => Ok(Op::PutObjectAcl),
+            Method::GET => Ok(Op::GetObjectAcl),
+            _ => Err(OssError::not_implemented(&format!("{m} ?acl"))),
+        };
     }
     match *m {
         Method::PUT if req.has_query("uploadId") || req.has_query("partNumber") => {
@@ -508,6 +569,10 @@ async fn run(
                 req.query_param("delimiter").unwrap_or_default(),
             );
     }
+    if op == Op::DeleteMultipleObjects {
+        // Authorised key by key (oss:DeleteObject on each object).
+        return delete_multiple::delete_multiple(state, req, principal.as_ref(), &conditions).await;
+    }
     authorize(
         state,
         principal.as_ref(),
@@ -517,6 +582,19 @@ async fn run(
         &conditions,
     )
     .await?;
+    if matches!(op, Op::CopyObject | Op::UploadPartCopy) {
+        // A copy reads its source: oss:GetObject on the source object too.
+        let src = copy::copy_source(req)?;
+        authorize(
+            state,
+            principal.as_ref(),
+            Op::GetObject,
+            &src.bucket,
+            Some(&src.key),
+            &conditions,
+        )
+        .await?;
+    }
     match op {
         Op::PutObject => object::put_object(state, req).await,
         Op::GetObject => object::get_object(state, req, false).await,
@@ -531,7 +609,14 @@ async fn run(
         Op::ListMultipartUploads => multipart::list_uploads(state, req).await,
         Op::ListObjectsV2 => list::list_objects(state, req, true).await,
         Op::ListObjects => list::list_objects(state, req, false).await,
-        Op::PostObject => Err(OssError::internal("unreachable")),
+        Op::CopyObject => copy::copy_object(state, req).await,
+        Op::UploadPartCopy => copy::upload_part_copy(state, req).await,
+        Op::PutObjectTagging => tagging::put_tagging(state, req).await,
+        Op::GetObjectTagging => tagging::get_tagging(state, req).await,
+        Op::DeleteObjectTagging => tagging::delete_tagging(state, req).await,
+        Op::PutObjectAcl => tagging::put_acl(state, req).await,
+        Op::GetObjectAcl => tagging::get_acl(state, req).await,
+        Op::PostObject | Op::DeleteMultipleObjects => Err(OssError::internal("unreachable")),
     }
 }
 

@@ -19,7 +19,7 @@ use crate::store::{Blob, ObjectMeta, ObjectType, Part, Upload, WriteConflict};
 /// Smallest part size accepted for every part but the last.
 pub(crate) const MIN_PART_SIZE: u64 = 100 * 1024;
 /// Highest part number.
-const MAX_PART_NUMBER: u32 = 10_000;
+pub(crate) const MAX_PART_NUMBER: u32 = 10_000;
 
 fn url_encoding(req: &OssRequest) -> bool {
     req.query_param("encoding-type") == Some("url")
@@ -70,7 +70,7 @@ pub(crate) async fn initiate(
 }
 
 /// The upload named by `uploadId`, which must belong to this bucket and key.
-fn find_upload(state: &State, req: &OssRequest) -> Result<Upload, OssError> {
+pub(crate) fn find_upload(state: &State, req: &OssRequest) -> Result<Upload, OssError> {
     let id = req.query_param("uploadId").unwrap_or_default();
     let uploads = state
         .store

@@ -22,7 +22,7 @@ const STORAGE_CLASSES: &[&str] = &[
     "ColdArchive",
     "DeepColdArchive",
 ];
-const ACLS: &[&str] = &["default", "private", "public-read", "public-read-write"];
+pub(crate) const ACLS: &[&str] = &["default", "private", "public-read", "public-read-write"];
 const STANDARD_HEADERS: &[&str] = &[
     "cache-control",
     "content-disposition",
@@ -225,7 +225,7 @@ pub(crate) fn ingest_error(e: IngestError) -> OssError {
     }
 }
 
-fn etag_of(md5: &[u8; 16]) -> String {
+pub(crate) fn etag_of(md5: &[u8; 16]) -> String {
     format!("\"{}\"", hex::encode_upper(md5))
 }
 
@@ -290,7 +290,7 @@ pub(crate) async fn put_object(
 }
 
 /// Headers describing an object (GET and HEAD).
-fn object_headers(
+pub(crate) fn object_headers(
     mut b: hyper::http::response::Builder,
     obj: &StoredObject,
 ) -> hyper::http::response::Builder {
@@ -326,6 +326,67 @@ fn object_headers(
         b = b.header(k, v);
     }
     b
+}
+
+/// Why a conditional request does not proceed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unmet {
+    /// 304: `If-None-Match` matched or `If-Modified-Since` is not older than the object.
+    NotModified,
+    /// 412: the named condition does not hold.
+    Failed(&'static str),
+}
+
+/// 412 PreconditionFailed naming the condition.
+pub(crate) fn precondition_failed(condition: &str) -> OssError {
+    OssError::new(
+        412,
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold.",
+        "0026-00000011",
+    )
+    .with("Condition", condition.to_owned())
+}
+
+/// Whether an ETag list (`"a", "b"` or `*`) names `etag`.
+fn etag_listed(list: &str, etag: &str) -> bool {
+    let bare = etag.trim_matches('"');
+    list.split(',').any(|v| {
+        let v = v.trim().trim_start_matches("W/");
+        v == "*" || v.trim_matches('"') == bare
+    })
+}
+
+/// Evaluates `If-Match`, `If-Unmodified-Since`, `If-None-Match`, `If-Modified-Since` (each
+/// header name prefixed by `prefix`, e.g. `x-oss-copy-source-`) in RFC 7232 order. A date that
+/// does not parse is ignored, as HTTP servers do.
+pub(crate) fn check_conditions(
+    meta: &ObjectMeta,
+    get: impl Fn(&str) -> Option<String>,
+    prefix: &str,
+) -> Result<(), Unmet> {
+    let h = |n: &str| get(&format!("{prefix}{n}"));
+    let date = |n: &str| h(n).and_then(|v| alioss::oss::signer::parse_http_date(v.trim()));
+    let modified = meta.last_modified;
+    if let Some(want) = h("if-match") {
+        if !etag_listed(&want, &meta.etag) {
+            return Err(Unmet::Failed("If-Match"));
+        }
+    } else if let Some(t) = date("if-unmodified-since") {
+        if modified > t.unix_timestamp() {
+            return Err(Unmet::Failed("If-Unmodified-Since"));
+        }
+    }
+    if let Some(want) = h("if-none-match") {
+        if etag_listed(&want, &meta.etag) {
+            return Err(Unmet::NotModified);
+        }
+    } else if let Some(t) = date("if-modified-since") {
+        if modified <= t.unix_timestamp() {
+            return Err(Unmet::NotModified);
+        }
+    }
+    Ok(())
 }
 
 /// Parses `Range: bytes=a-b` against `size`: `Ok(None)` = whole object, `Err` = unsatisfiable.
@@ -381,23 +442,14 @@ pub(crate) async fn get_object(
     let Some(obj) = state.store.get(&req.bucket, req.key()).await else {
         return Err(OssError::no_such_key(req.key()));
     };
-    if let Some(want) = req.header("if-match") {
-        if want.trim() != "*" && want.trim() != obj.meta.etag {
-            return Err(OssError::new(
-                412,
-                "PreconditionFailed",
-                "At least one of the pre-conditions you specified did not hold.",
-                "0026-00000011",
-            )
-            .with("Condition", "If-Match"));
-        }
-    }
-    if let Some(want) = req.header("if-none-match") {
-        if want.trim() == "*" || want.trim() == obj.meta.etag {
+    match check_conditions(&obj.meta, |n| req.header(n), "") {
+        Ok(()) => {}
+        Err(Unmet::NotModified) => {
             return Ok(object_headers(Response::builder().status(304), &obj)
                 .body(empty())
                 .unwrap_or_else(|_| Response::new(empty())));
         }
+        Err(Unmet::Failed(which)) => return Err(precondition_failed(which)),
     }
     let size = obj.meta.size;
     let standard = req

@@ -1,12 +1,15 @@
 //! The object operations, one module per family, and the options they share.
 
 pub(crate) mod append;
+pub(crate) mod copy;
+pub(crate) mod delete_multiple;
 pub(crate) mod list;
 pub(crate) mod multipart;
 pub(crate) mod multipart_upload;
 pub(crate) mod object;
 mod paging;
 pub(crate) mod raw;
+pub(crate) mod tagging;
 mod url_encoded;
 
 use std::collections::BTreeMap;
@@ -45,6 +48,7 @@ pub struct ObjectOptions {
     pub(crate) cache_control: Option<String>,
     pub(crate) content_disposition: Option<String>,
     pub(crate) content_encoding: Option<String>,
+    pub(crate) content_language: Option<String>,
     pub(crate) expires: Option<OffsetDateTime>,
     pub(crate) acl: Option<ObjectAcl>,
     pub(crate) storage_class: Option<StorageClass>,
@@ -108,6 +112,7 @@ impl ObjectOptions {
             ("cache_control", &self.cache_control),
             ("content_disposition", &self.content_disposition),
             ("content_encoding", &self.content_encoding),
+            ("content_language", &self.content_language),
         ] {
             if let Some(v) = v {
                 validation::header_value(field, v)?;
@@ -162,6 +167,7 @@ impl ObjectOptions {
         push("Cache-Control", self.cache_control.clone());
         push("Content-Disposition", self.content_disposition.clone());
         push("Content-Encoding", self.content_encoding.clone());
+        push("Content-Language", self.content_language.clone());
         push("Expires", self.expires.map(format_http_date));
         push(
             "x-oss-object-acl",
@@ -248,6 +254,12 @@ pub trait WithObjectOptions: Sized {
     /// The Content-Encoding header stored with the object.
     fn content_encoding(mut self, v: impl Into<String>) -> Self {
         self.object_options_mut().content_encoding = Some(v.into());
+        self
+    }
+
+    /// The Content-Language header stored with the object.
+    fn content_language(mut self, v: impl Into<String>) -> Self {
+        self.object_options_mut().content_language = Some(v.into());
         self
     }
 

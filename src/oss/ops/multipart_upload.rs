@@ -96,6 +96,11 @@ impl MultipartUpload {
         }
     }
 
+    /// The client the upload's requests go through.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// The bucket.
     pub fn bucket(&self) -> &str {
         &self.bucket

@@ -19,6 +19,7 @@ use crate::oss::client::MinThroughput;
 use crate::oss::crc64::{self, Crc64};
 use crate::oss::presign::PresignedUrl;
 use crate::oss::request::{header, operation_timed_out, ExpectedCrc, OssRequest};
+use crate::oss::signer::format_http_date;
 use crate::oss::stream::{BoxStream, ObjectReader};
 use crate::oss::types::{ObjectType, ServerSideEncryption, StorageClass};
 use crate::oss::validation;
@@ -51,8 +52,10 @@ impl Client {
             bucket: bucket.into(),
             key: key.into(),
             range: None,
+            suffix: None,
+            standard_range: false,
+            conditions: ReadConditions::default(),
             version_id: None,
-            if_match: None,
         }
     }
 
@@ -66,6 +69,7 @@ impl Client {
             client: self.clone(),
             bucket: bucket.into(),
             key: key.into(),
+            conditions: ReadConditions::default(),
             version_id: None,
         }
     }
@@ -187,19 +191,100 @@ pub struct GetObjectRequest {
     bucket: String,
     key: String,
     range: Option<(u64, Option<u64>)>,
+    suffix: Option<u64>,
+    standard_range: bool,
+    conditions: ReadConditions,
     version_id: Option<String>,
-    if_match: Option<String>,
+}
+
+/// `If-Match`, `If-None-Match`, `If-Modified-Since`, `If-Unmodified-Since` of a read.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ReadConditions {
+    pub(crate) if_match: Option<String>,
+    pub(crate) if_none_match: Option<String>,
+    pub(crate) if_modified_since: Option<OffsetDateTime>,
+    pub(crate) if_unmodified_since: Option<OffsetDateTime>,
+}
+
+impl ReadConditions {
+    fn apply(&self, mut req: OssRequest) -> Result<OssRequest> {
+        if let Some(v) = &self.if_match {
+            validation::header_value("if_match", v)?;
+            req = req.header("If-Match", v.clone());
+        }
+        if let Some(v) = &self.if_none_match {
+            validation::header_value("if_none_match", v)?;
+            req = req.header("If-None-Match", v.clone());
+        }
+        if let Some(t) = self.if_modified_since {
+            req = req.header("If-Modified-Since", format_http_date(t));
+        }
+        if let Some(t) = self.if_unmodified_since {
+            req = req.header("If-Unmodified-Since", format_http_date(t));
+        }
+        Ok(req)
+    }
+}
+
+/// Setters for builders holding `conditions: ReadConditions`.
+macro_rules! read_condition_setters {
+    () => {
+        /// Reads only if the object's ETag is this one (or `*`); else the error has status 412
+        /// (`PreconditionFailed`).
+        pub fn if_match(mut self, etag: impl Into<String>) -> Self {
+            self.conditions.if_match = Some(etag.into());
+            self
+        }
+
+        /// Reads only if the object's ETag is not this one; else the error has status 304
+        /// (not modified).
+        pub fn if_none_match(mut self, etag: impl Into<String>) -> Self {
+            self.conditions.if_none_match = Some(etag.into());
+            self
+        }
+
+        /// Reads only if the object changed after `t`; else the error has status 304.
+        pub fn if_modified_since(mut self, t: OffsetDateTime) -> Self {
+            self.conditions.if_modified_since = Some(t);
+            self
+        }
+
+        /// Reads only if the object did not change after `t`; else the error has status 412.
+        pub fn if_unmodified_since(mut self, t: OffsetDateTime) -> Self {
+            self.conditions.if_unmodified_since = Some(t);
+            self
+        }
+    };
 }
 
 impl GetObjectRequest {
+    read_condition_setters!();
+
+    /// Only the last `n` bytes (a suffix range, `bytes=-n`).
+    pub fn range_suffix(mut self, n: u64) -> Self {
+        self.suffix = Some(n);
+        self.range = None;
+        self
+    }
+
+    /// Asks for standard HTTP range behaviour (`x-oss-range-behavior: standard`): a range
+    /// starting past the end is refused with 416 `InvalidRange` instead of answered with the
+    /// whole object.
+    pub fn standard_range_behavior(mut self, yes: bool) -> Self {
+        self.standard_range = yes;
+        self
+    }
+
     /// Only bytes `first..=last` (inclusive, as HTTP ranges are).
     pub fn range(mut self, first: u64, last: u64) -> Self {
+        self.suffix = None;
         self.range = Some((first, Some(last)));
         self
     }
 
     /// Only the bytes from `first` to the end.
     pub fn range_from(mut self, first: u64) -> Self {
+        self.suffix = None;
         self.range = Some((first, None));
         self
     }
@@ -207,13 +292,6 @@ impl GetObjectRequest {
     /// A specific version.
     pub fn version_id(mut self, id: impl Into<String>) -> Self {
         self.version_id = Some(id.into());
-        self
-    }
-
-    /// Only if the object's ETag is still `etag` (as OSS sends it, with its quotes): otherwise
-    /// OSS answers 412 `PreconditionFailed` (`If-Match`).
-    pub fn if_match(mut self, etag: impl Into<String>) -> Self {
-        self.if_match = Some(etag.into());
         self
     }
 
@@ -236,11 +314,18 @@ impl GetObjectRequest {
             };
             req = req.header("Range", value);
         }
+        if let Some(n) = self.suffix {
+            if n == 0 {
+                return Err(Error::invalid("range_suffix", "must be at least 1 byte"));
+            }
+            req = req.header("Range", format!("bytes=-{n}"));
+        }
+        if self.standard_range {
+            req = req.header("x-oss-range-behavior", "standard");
+        }
+        req = self.conditions.apply(req)?;
         if let Some(v) = &self.version_id {
             req = req.query("versionId", v.clone());
-        }
-        if let Some(etag) = &self.if_match {
-            req = req.header("If-Match", etag.clone());
         }
         Ok(req)
     }
@@ -273,6 +358,10 @@ impl GetObjectRequest {
             content_length: header_u64(h, "content-length"),
             content_type: header(h, "content-type"),
             content_range: header(h, "content-range"),
+            cache_control: header(h, "cache-control"),
+            content_disposition: header(h, "content-disposition"),
+            content_encoding: header(h, "content-encoding"),
+            content_language: header(h, "content-language"),
             etag: header(h, "etag"),
             last_modified: header_date(h, "last-modified"),
             version_id: header(h, "x-oss-version-id"),
@@ -304,6 +393,14 @@ pub struct GetObjectOutput {
     pub content_type: Option<String>,
     /// `bytes first-last/total` for a ranged read.
     pub content_range: Option<String>,
+    /// The stored Cache-Control.
+    pub cache_control: Option<String>,
+    /// The stored Content-Disposition.
+    pub content_disposition: Option<String>,
+    /// The stored Content-Encoding.
+    pub content_encoding: Option<String>,
+    /// The stored Content-Language.
+    pub content_language: Option<String>,
     /// The ETag.
     pub etag: Option<String>,
     /// When the object was last modified.
@@ -375,6 +472,10 @@ impl std::fmt::Debug for GetObjectOutput {
             .field("content_length", &self.content_length)
             .field("content_type", &self.content_type)
             .field("content_range", &self.content_range)
+            .field("cache_control", &self.cache_control)
+            .field("content_disposition", &self.content_disposition)
+            .field("content_encoding", &self.content_encoding)
+            .field("content_language", &self.content_language)
             .field("etag", &self.etag)
             .field("last_modified", &self.last_modified)
             .field("version_id", &self.version_id)
@@ -509,10 +610,13 @@ pub struct HeadObjectRequest {
     client: Client,
     bucket: String,
     key: String,
+    conditions: ReadConditions,
     version_id: Option<String>,
 }
 
 impl HeadObjectRequest {
+    read_condition_setters!();
+
     /// A specific version.
     pub fn version_id(mut self, id: impl Into<String>) -> Self {
         self.version_id = Some(id.into());
@@ -523,6 +627,7 @@ impl HeadObjectRequest {
     fn request(&self) -> Result<OssRequest> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         let mut req = OssRequest::new("HeadObject", Method::HEAD, &self.bucket, Some(&self.key));
+        req = self.conditions.apply(req)?;
         if let Some(v) = &self.version_id {
             req = req.query("versionId", v.clone());
         }
@@ -561,6 +666,7 @@ impl HeadObjectRequest {
             cache_control: header(h, "cache-control"),
             content_disposition: header(h, "content-disposition"),
             content_encoding: header(h, "content-encoding"),
+            content_language: header(h, "content-language"),
             expires: header(h, "expires"),
             tagging_count: header_u64(h, "x-oss-tagging-count"),
             server_side_encryption: server_side_encryption(h),
@@ -596,6 +702,8 @@ pub struct HeadObjectOutput {
     pub content_disposition: Option<String>,
     /// The stored Content-Encoding.
     pub content_encoding: Option<String>,
+    /// The stored Content-Language.
+    pub content_language: Option<String>,
     /// The stored Expires header, as sent.
     pub expires: Option<String>,
     /// How many tags the object has.
