@@ -593,11 +593,12 @@ impl ServiceError {
         code: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
+        use crate::limits::{clip, MAX_ERROR_FIELD_CHARS, MAX_ERROR_MESSAGE_CHARS};
         Self {
             service,
             status,
-            code: code.into(),
-            message: message.into(),
+            code: clip(code.into(), MAX_ERROR_FIELD_CHARS),
+            message: clip(message.into(), MAX_ERROR_MESSAGE_CHARS),
             request_id: None,
             host_id: None,
             ec: None,
@@ -606,6 +607,27 @@ impl ServiceError {
             hint: None,
             string_to_sign: None,
             server_time: None,
+        }
+    }
+}
+
+impl ServiceError {
+    /// Cuts every server-provided field to the lengths of [`crate::limits`].
+    pub(crate) fn clip_fields(&mut self) {
+        use crate::limits::{clip, MAX_ERROR_FIELD_CHARS as F, MAX_ERROR_MESSAGE_CHARS as M};
+        for field in [
+            &mut self.request_id,
+            &mut self.host_id,
+            &mut self.ec,
+            &mut self.recommend,
+            &mut self.endpoint,
+        ] {
+            if let Some(v) = field.take() {
+                *field = Some(clip(v, F));
+            }
+        }
+        if let Some(v) = self.string_to_sign.take() {
+            self.string_to_sign = Some(clip(v, M));
         }
     }
 }

@@ -268,9 +268,12 @@ impl HttpOptions {
         self
     }
 
-    /// How long one operation of the OSS or STS client may take in total, every attempt and
-    /// the waits between them included (the OSS builder's own `operation_timeout` wins over
-    /// this one). Past it the operation fails with a timeout. Default: no limit. Providers that
+    /// How long one operation of the OSS or STS client may take in total, every attempt, the
+    /// waits between them and the reading of the response body included (for GetObject, the
+    /// body streamed to the caller); the OSS builder's own `operation_timeout` wins over this
+    /// one. Past it the operation fails with a timeout. Default: no limit for OSS, and
+    /// [`DEFAULT_STS_OPERATION_TIMEOUT`](crate::sts::DEFAULT_STS_OPERATION_TIMEOUT) (30 s) for
+    /// the STS client. Providers that
     /// call a URL or the ECS metadata service make one request per refresh, bounded by
     /// [`request_timeout`](Self::request_timeout).
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
@@ -407,6 +410,89 @@ pub(crate) fn transport_error(e: reqwest::Error) -> Error {
         connect,
         source: Some(Box::new(e)),
     }
+}
+
+/// Why a bounded body could not be read.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// The connection failed while reading (already a URL-free transport error).
+    Transport(Error),
+    /// The body is larger than allowed (by its `Content-Length`, or as it streamed in).
+    TooLarge {
+        /// What the body is, for the message.
+        what: &'static str,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+}
+
+impl BodyError {
+    /// Whether trying again may help (a transport failure; a too-large body will not shrink).
+    pub(crate) fn is_transport(&self) -> bool {
+        matches!(self, BodyError::Transport(_))
+    }
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyError::Transport(e) => e.fmt(f),
+            BodyError::TooLarge { what, limit } => write!(
+                f,
+                "{what} is larger than its limit of {limit} bytes (see alioss::limits); refused"
+            ),
+        }
+    }
+}
+
+impl From<BodyError> for Error {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::Transport(e) => e,
+            too_large => Error::Response(too_large.to_string()),
+        }
+    }
+}
+
+/// Reads `resp`'s body into memory, refusing it past `limit` bytes: at once when its
+/// `Content-Length` says so, otherwise as soon as the bytes received pass the limit (the rest
+/// is not read).
+pub(crate) async fn read_limited(
+    mut resp: reqwest::Response,
+    limit: usize,
+    what: &'static str,
+) -> Result<bytes::Bytes, BodyError> {
+    let too_large = BodyError::TooLarge { what, limit };
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large);
+    }
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| BodyError::Transport(transport_error(e)))?
+    {
+        if buf.len() + chunk.len() > limit {
+            return Err(too_large);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Reads at most `limit` bytes of `resp`'s body (an error body: what fits is enough to report
+/// the error). A failure while reading gives what arrived before it.
+pub(crate) async fn read_prefix(mut resp: reqwest::Response, limit: usize) -> bytes::Bytes {
+    let mut buf = bytes::BytesMut::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        let room = limit - buf.len();
+        if chunk.len() >= room {
+            buf.extend_from_slice(&chunk[..room]);
+            break;
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    buf.freeze()
 }
 
 #[cfg(test)]

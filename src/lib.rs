@@ -121,6 +121,7 @@ pub mod credentials;
 mod encoding;
 pub mod error;
 pub mod http;
+pub mod limits;
 #[cfg(any(feature = "object-store-0-13", feature = "object-store-0-14"))]
 #[cfg_attr(
     docsrs,
@@ -132,6 +133,9 @@ pub mod policy;
 pub mod providers;
 mod retry;
 pub mod sts;
+
+#[cfg(test)]
+mod fuzz_tests;
 
 pub use credentials::{Credentials, ProvideCredentials, SharedCredentialsProvider};
 

@@ -390,7 +390,8 @@ async fn an_interrupted_upload_resumes_with_only_the_missing_parts() {
     assert_eq!(landed, 6);
     let cp = only_file_in(dir.path()).expect("a checkpoint after the failure");
     let text = std::fs::read_to_string(&cp).unwrap();
-    assert!(text.contains(&uploads[0]) && text.contains("\"completed_parts\": \"1-6\""));
+    assert!(text.contains(&uploads[0]) && text.contains("\"number\": 6"));
+    assert!(!text.contains("\"number\": 7") && text.contains("\"crc64\""));
     assert!(!text.contains("demo-admin-key-secret"));
 
     let counted = count_upload_parts(&emu, 100);
@@ -473,6 +474,116 @@ async fn without_list_parts_rights_a_resume_trusts_the_checkpoint_and_completes_
     emu.shutdown().await;
 }
 
+/// Rewrites `path` with `data` and puts its modification time back (as `rsync -t` or `cp -p`).
+fn rewrite_keeping_mtime(path: &Path, data: &[u8]) {
+    let mtime = std::fs::metadata(path).unwrap().modified().unwrap();
+    std::fs::write(path, data).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(std::fs::metadata(path).unwrap().modified().unwrap(), mtime);
+}
+
+#[tokio::test]
+async fn without_list_parts_rights_a_file_changed_in_place_never_commits_a_mixed_object() {
+    let emu = start().await;
+    let key = "src/changed-in-place.bin";
+    // The object holds an earlier version, which must survive anything but a correct upload.
+    let earlier = pattern(1000 * KIB, 20);
+    admin(&emu)
+        .put_object(BUCKET, key)
+        .body(earlier.clone())
+        .send()
+        .await
+        .unwrap();
+    let first = pattern(1000 * KIB, 21);
+    let file = write_file(&first);
+    let dir = tempfile::tempdir().unwrap();
+    let creds = partner_credentials(&emu).await;
+    let partner_once = client_with(&emu, creds.clone(), RetryPolicy::no_retries());
+    let recorded = interrupted_upload(&emu, partner_once, dir.path(), file.path(), key, 4).await;
+    assert_eq!(recorded, 4);
+
+    // Parts 2 and 3 change in place: same size, same modification time, so the checkpoint
+    // still describes the file; only the bytes tell.
+    let mut second = first.clone();
+    second[150 * KIB] ^= 0xff;
+    second[250 * KIB] ^= 0x0f;
+    rewrite_keeping_mtime(file.path(), &second);
+
+    let counted = count_upload_parts(&emu, 100);
+    let partner = client_with(&emu, creds, fast_retries());
+    let out = upload_with_checkpoint(partner, dir.path(), file.path(), key).await;
+    assert_intact(&out, &second);
+    assert_eq!(
+        out.resume,
+        ResumeStatus::Resumed {
+            parts_reused: 2,
+            verified_by_list_parts: false
+        }
+    );
+    assert_eq!((out.parts, out.parts_uploaded), (10, 8));
+    assert_eq!(counted(), 8, "parts 2 and 3 again, and the 6 missing parts");
+    assert_eq!(object_bytes(&emu, key).await, second);
+    assert!(only_file_in(dir.path()).is_none());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_file_modified_during_the_upload_is_not_committed() {
+    let emu = start().await;
+    let key = "src/modified-during.bin";
+    let earlier = pattern(300 * KIB, 22);
+    admin(&emu)
+        .put_object(BUCKET, key)
+        .body(earlier.clone())
+        .send()
+        .await
+        .unwrap();
+    let data = pattern(700 * KIB, 23);
+    let file = write_file(&data);
+    let path = file.path().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let touched = Arc::new(AtomicU32::new(0));
+    let seen = touched.clone();
+    let uploader = Uploader::builder(admin(&emu))
+        .part_size(PART)
+        .parallelism(1)
+        .checkpoint_dir(dir.path())
+        .on_progress(move |p| {
+            // After part 2 the file is rewritten (other bytes in part 1, new mtime).
+            if p.parts_done == 2 && seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                let mut changed = std::fs::read(&path).unwrap();
+                changed[10] ^= 0xff;
+                std::fs::write(&path, &changed).unwrap();
+                std::fs::File::options()
+                    .write(true)
+                    .open(&path)
+                    .unwrap()
+                    .set_modified(std::time::SystemTime::now() + Duration::from_secs(120))
+                    .unwrap();
+            }
+        })
+        .build()
+        .unwrap();
+    let e = uploader
+        .upload_file(BUCKET, key, file.path())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("changed during the upload"), "{e}");
+    assert_eq!(touched.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        object_bytes(&emu, key).await,
+        earlier,
+        "nothing was committed"
+    );
+    emu.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_checkpoint_for_a_modified_file_is_ignored_and_the_upload_starts_over() {
     let emu = start().await;
@@ -525,7 +636,9 @@ async fn a_tampered_checkpoint_is_ignored_and_replaced() {
     interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 2).await;
     let cp = only_file_in(dir.path()).unwrap();
     let text = std::fs::read_to_string(&cp).unwrap();
-    std::fs::write(&cp, text.replace("1-2", "1-5")).unwrap();
+    let tampered = text.replace("\"number\": 2", "\"number\": 5");
+    assert_ne!(tampered, text);
+    std::fs::write(&cp, tampered).unwrap();
 
     let out = upload_with_checkpoint(admin(&emu), dir.path(), file.path(), key).await;
     assert_intact(&out, &data);

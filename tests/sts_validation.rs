@@ -192,8 +192,8 @@ fn boundaries_are_accepted() {
     valid().external_id("a".repeat(1224)).build().unwrap();
     valid().external_id("a_b+c=d,e.f@g:h/i-j").build().unwrap();
     let policy = format!(
-        r#"{{"Version":"1","Statement":[],"Pad":"{}"}}"#,
-        "x".repeat(2048 - 39)
+        r#"{{"Version":"1","Statement":[{{"Sid":"{}","Effect":"Allow","Action":["oss:*"],"Resource":["*"]}}]}}"#,
+        "x".repeat(2048 - 93)
     );
     assert_eq!(policy.len(), 2048);
     valid().policy_json(policy).build().unwrap();

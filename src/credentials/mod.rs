@@ -203,7 +203,9 @@ impl CredentialsBuilder {
         self
     }
 
-    /// Sets the security token (temporary credentials).
+    /// Sets the security token (temporary credentials). An empty (or blank) token is refused
+    /// by [`build`](Self::build): leave it unset for a long-term AccessKey, or use
+    /// [`maybe_security_token`](Self::maybe_security_token), which treats empty as unset.
     pub fn security_token(mut self, token: impl Into<String>) -> Self {
         self.security_token = Some(Zeroizing::new(token.into()));
         self
@@ -236,7 +238,12 @@ impl CredentialsBuilder {
         self
     }
 
-    /// Builds the credentials; the id and the secret must be non-empty.
+    /// Builds the credentials; the id and the secret must be non-empty, and so must a security
+    /// token that was set.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming `access_key_id`,
+    /// `access_key_secret` or `security_token`.
     pub fn build(self) -> Result<Credentials, crate::Error> {
         let access_key_id = self.access_key_id.unwrap_or_default();
         if access_key_id.trim().is_empty() {
@@ -249,11 +256,21 @@ impl CredentialsBuilder {
                 "must not be empty",
             ));
         }
+        if self
+            .security_token
+            .as_ref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            return Err(crate::Error::invalid(
+                "security_token",
+                "must not be empty when set (leave it unset for a long-term AccessKey)",
+            ));
+        }
         Ok(Credentials {
             inner: Arc::new(Inner {
                 access_key_id,
                 access_key_secret,
-                security_token: self.security_token.filter(|t| !t.is_empty()),
+                security_token: self.security_token,
                 expiration: self.expiration,
                 provider_name: self.provider_name.unwrap_or("static"),
             }),

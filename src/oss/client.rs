@@ -74,6 +74,7 @@ pub(crate) struct ClientInner {
     pub(crate) sign_host: bool,
     pub(crate) retry: RetryPolicy,
     pub(crate) operation_timeout: Option<Duration>,
+    pub(crate) download_min_throughput: Option<MinThroughput>,
     pub(crate) crc_check: bool,
     pub(crate) clock: Clock,
     /// Server time minus local time, in milliseconds, learnt from `RequestTimeTooSkewed`.
@@ -168,11 +169,26 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     http: HttpOptions,
     operation_timeout: Option<Duration>,
+    download_min_throughput: Option<MinThroughput>,
     crc_check: bool,
     clock: Clock,
     additional_signed_headers: Vec<String>,
     cloudbox_id: Option<String>,
 }
+
+/// The slowest a download body may arrive: at least `bytes` in every `window` (checked as
+/// chunks arrive; a full stall is caught by the read timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MinThroughput {
+    pub(crate) bytes: u64,
+    pub(crate) window: Duration,
+}
+
+/// The default minimum download throughput: 1 KiB in every 30 s window.
+const DEFAULT_MIN_THROUGHPUT: MinThroughput = MinThroughput {
+    bytes: 1024,
+    window: Duration::from_secs(30),
+};
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -206,6 +222,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::standard(),
             http: HttpOptions::default(),
             operation_timeout: None,
+            download_min_throughput: Some(DEFAULT_MIN_THROUGHPUT),
             crc_check: true,
             clock: Clock::system(),
             additional_signed_headers: Vec::new(),
@@ -319,14 +336,35 @@ impl ClientBuilder {
         self
     }
 
-    /// How long an operation may take in total, retries included (for downloads: until the
-    /// response headers arrive).
+    /// How long an operation may take in total: retries included, and up to the last byte
+    /// of its response body — for GetObject, of the body streamed to the caller (so set it
+    /// generously for large downloads, or rely on
+    /// [`download_min_throughput`](Self::download_min_throughput)). Past it the operation
+    /// fails with a timeout [`Error::Transport`](crate::Error::Transport). Default: none.
     pub fn operation_timeout(mut self, d: Duration) -> Self {
         self.operation_timeout = Some(d);
         self
     }
 
-    /// Whether uploads are checked end to end with CRC-64 (default: on).
+    /// The slowest a download body may arrive: at least `bytes` in every `window`, or the
+    /// stream ends with a timeout [`Error::Transport`](crate::Error::Transport) — a server
+    /// that trickles (one byte a second) is not waited for forever, which the
+    /// [`read_timeout`](Self::read_timeout) (a full stall) alone would do. Default: 1 KiB in
+    /// every 30 s. `bytes` of 0 turns the check off.
+    pub fn download_min_throughput(mut self, bytes: u64, window: Duration) -> Self {
+        self.download_min_throughput =
+            (bytes > 0 && !window.is_zero()).then_some(MinThroughput { bytes, window });
+        self
+    }
+
+    /// Whether uploads and downloads are checked end to end with CRC-64 (default: on).
+    ///
+    /// The check uses the `x-oss-hash-crc64ecma` response header. When a response has **no**
+    /// such header (an S3-compatible server, an object stored before OSS kept CRCs), nothing
+    /// is compared and the operation succeeds. A header that is **present but malformed**
+    /// (empty, signed, text, more than a `u64`) fails the operation with
+    /// [`Error::Response`](crate::Error::Response): a broken checksum never turns the check
+    /// off. With the check off the header is not looked at.
     pub fn crc_check(mut self, on: bool) -> Self {
         self.crc_check = on;
         self
@@ -456,6 +494,7 @@ impl ClientBuilder {
                 sign_host,
                 retry: self.retry,
                 operation_timeout: self.operation_timeout.or(operation_timeout),
+                download_min_throughput: self.download_min_throughput,
                 crc_check: self.crc_check,
                 clock: self.clock,
                 clock_offset_ms: AtomicI64::new(0),

@@ -30,9 +30,13 @@ pub fn format(crc: u64) -> String {
     crc.to_string()
 }
 
-/// Parses the decimal string OSS sends.
+/// Parses the decimal string OSS sends: ASCII digits only (no sign, no spaces, not empty) of a
+/// value that fits in a `u64`; anything else is `None`.
 pub fn parse(s: &str) -> Option<u64> {
-    s.trim().parse().ok()
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
 
 /// A streaming CRC-64/XZ.

@@ -86,6 +86,22 @@ fn encode_key_path(key: &str) -> String {
     }
 }
 
+/// `endpoint` with `https://` in front when it has no scheme. A scheme without a host
+/// (`http://`, `https:`, `http:/x`) is refused rather than read as a host named `http`.
+pub(crate) fn with_default_scheme(endpoint: &str) -> Result<String> {
+    if endpoint.contains("://") {
+        return Ok(endpoint.to_owned());
+    }
+    let lower = endpoint.to_ascii_lowercase();
+    if ["http:", "https:"].iter().any(|s| lower.starts_with(s)) {
+        return Err(Error::invalid(
+            "endpoint",
+            "has a scheme but no host: write scheme://host[:port]",
+        ));
+    }
+    Ok(format!("https://{endpoint}"))
+}
+
 /// A resolved endpoint: scheme, authority and addressing style.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Endpoint {
@@ -98,15 +114,11 @@ impl Endpoint {
     /// Parses `endpoint` (`host`, `host:port`, `https://host`, `http://127.0.0.1:9000`). No
     /// scheme means https. An IP-address host forces path-style addressing.
     pub(crate) fn parse(endpoint: &str, requested: AddressingStyle) -> Result<Self> {
-        let trimmed = endpoint.trim().trim_end_matches('/');
+        let trimmed = endpoint.trim();
         if trimmed.is_empty() {
             return Err(Error::invalid("endpoint", "must not be empty"));
         }
-        let with_scheme = if trimmed.contains("://") {
-            trimmed.to_owned()
-        } else {
-            format!("https://{trimmed}")
-        };
+        let with_scheme = with_default_scheme(trimmed)?;
         let url = url::Url::parse(&with_scheme)
             .map_err(|e| Error::invalid("endpoint", format!("is not a valid URL ({e})")))?;
         let scheme = url.scheme().to_owned();
@@ -294,6 +306,13 @@ mod tests {
             "https://x/path",
             "https://u:p@x",
             "https://x?q=1",
+            "http://",
+            "https://",
+            "http:",
+            "https:",
+            "http:/x",
+            "HTTP://",
+            " http:// ",
         ] {
             let e = Endpoint::parse(bad, AddressingStyle::default()).unwrap_err();
             assert_eq!(e.as_invalid_input().unwrap().field(), "endpoint", "{bad}");

@@ -82,6 +82,7 @@ pub(crate) fn parse(
     e.server_time = header(headers, "date")
         .and_then(|d| parse_http_date(&d))
         .or_else(|| parse_iso_time(p.server_time.as_deref()));
+    e.clip_fields();
     e.hint = oss_hint(&e, access_key_id);
     e
 }

@@ -92,6 +92,10 @@ pub(crate) struct Sent {
     pub(crate) response: reqwest::Response,
     /// CRC-64 of the body sent by the successful attempt.
     pub(crate) body_crc: Option<u64>,
+    /// When the operation's timeout runs out: reading the body must end by then.
+    pub(crate) deadline: Option<tokio::time::Instant>,
+    /// The operation's timeout, for the message when the deadline passes.
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 impl Sent {
@@ -107,13 +111,24 @@ impl Sent {
         self.header("x-oss-request-id")
     }
 
+    /// The response's CRC-64. A malformed value is `None` here: with CRC checking on,
+    /// [`checked_crc64`] already refused it when the response arrived.
     pub(crate) fn crc64(&self) -> Option<u64> {
-        self.header("x-oss-hash-crc64ecma")
-            .and_then(|v| crc64::parse(&v))
+        self.header(CRC64_HEADER).and_then(|v| crc64::parse(&v))
     }
 
+    /// The body of an XML result, refused past [`MAX_XML_BODY`](crate::limits::MAX_XML_BODY),
+    /// read within the operation's deadline.
     pub(crate) async fn bytes(self) -> Result<Bytes> {
-        self.response.bytes().await.map_err(transport_error)
+        let read =
+            crate::http::read_limited(self.response, crate::limits::MAX_XML_BODY, "the XML result");
+        match self.deadline {
+            None => Ok(read.await?),
+            Some(at) => match tokio::time::timeout_at(at, read).await {
+                Ok(r) => Ok(r?),
+                Err(_) => Err(operation_timed_out(self.timeout)),
+            },
+        }
     }
 
     pub(crate) async fn text(self) -> Result<String> {
@@ -121,6 +136,41 @@ impl Sent {
         String::from_utf8(b.to_vec())
             .map_err(|_| Error::Response("the response body is not UTF-8".into()))
     }
+}
+
+/// The header OSS puts the object's (or part's) CRC-64 in.
+pub(crate) const CRC64_HEADER: &str = "x-oss-hash-crc64ecma";
+
+/// The CRC-64 in `headers`: `None` when absent, an error when present but not a decimal `u64`
+/// (empty, negative, too large, text or not even ASCII) — a malformed checksum never switches
+/// the integrity check off.
+pub(crate) fn checked_crc64(headers: &HeaderMap) -> Result<Option<u64>> {
+    let Some(value) = headers.get(CRC64_HEADER) else {
+        return Ok(None);
+    };
+    match value.to_str().ok().and_then(crc64::parse) {
+        Some(v) => Ok(Some(v)),
+        None => {
+            let shown = String::from_utf8_lossy(value.as_bytes());
+            let shown: String = shown.chars().take(40).collect();
+            Err(Error::Response(format!(
+                "malformed {CRC64_HEADER} header {shown:?}: not a decimal unsigned 64-bit \
+                 CRC; the response cannot be verified"
+            )))
+        }
+    }
+}
+
+/// The error of an operation whose timeout ran out (while reading its body).
+pub(crate) fn operation_timed_out(limit: Option<std::time::Duration>) -> Error {
+    Error::transport(
+        format!(
+            "operation timed out after {:?} (reading the response body)",
+            limit.unwrap_or_default()
+        ),
+        true,
+        false,
+    )
 }
 
 /// A failed operation and how many attempts it made.
@@ -152,7 +202,16 @@ impl Client {
             key = req.key.as_deref().unwrap_or(""),
         );
         let attempts = Arc::new(std::sync::atomic::AtomicU32::new(0));
-        let run = self.retry_loop(&req, attempts.clone()).instrument(span);
+        let limit = self.inner.operation_timeout;
+        let deadline = limit.map(|d| tokio::time::Instant::now() + d);
+        let run = async {
+            // The deadline also bounds the body the caller reads afterwards.
+            let mut sent = self.retry_loop(&req, attempts.clone()).await?;
+            sent.deadline = deadline;
+            sent.timeout = limit;
+            Ok(sent)
+        }
+        .instrument(span);
         match self.inner.operation_timeout {
             Some(limit) => match tokio::time::timeout(limit, run).await {
                 Ok(r) => r,
@@ -288,7 +347,7 @@ impl Client {
         let status = response.status().as_u16();
         if !response.status().is_success() {
             let headers = response.headers().clone();
-            let body = response.bytes().await.unwrap_or_default();
+            let body = crate::http::read_prefix(response, crate::limits::MAX_ERROR_BODY).await;
             let e = error_response::parse(status, &headers, &body, Some(creds.access_key_id()));
             return Err(e.into());
         }
@@ -296,7 +355,12 @@ impl Client {
             let c = crc.lock().unwrap_or_else(|p| p.into_inner());
             (c.len() == len).then(|| c.value())
         };
-        let sent = Sent { response, body_crc };
+        let sent = Sent {
+            response,
+            body_crc,
+            deadline: None,
+            timeout: None,
+        };
         if self.inner.crc_check {
             let expected = match req.expected_crc {
                 ExpectedCrc::None => None,
@@ -304,7 +368,8 @@ impl Client {
                 ExpectedCrc::AppendedTo(prev) => body_crc.map(|b| crc64::combine(prev, b, len)),
                 ExpectedCrc::Known(v) => Some(v),
             };
-            if let (Some(client), Some(server)) = (expected, sent.crc64()) {
+            let server = checked_crc64(sent.headers())?;
+            if let (Some(client), Some(server)) = (expected, server) {
                 if client != server {
                     return Err(Error::Integrity {
                         algorithm: "crc64ecma",

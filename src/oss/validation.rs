@@ -188,6 +188,29 @@ pub(crate) fn header_value(field: &'static str, value: &str) -> Result<()> {
 }
 
 /// Tag keys and values: key 1–128 bytes, value at most 256 bytes.
+/// The most tags an object may have (as OSS and the emulator enforce).
+pub(crate) const MAX_TAGS: usize = 10;
+
+/// A whole tag set: at most [`MAX_TAGS`] tags, no key twice, each tag valid.
+pub(crate) fn tags(tags: &[(String, String)]) -> Result<()> {
+    if tags.len() > MAX_TAGS {
+        return Err(Error::invalid(
+            "tagging",
+            format!("at most {MAX_TAGS} tags per object (got {})", tags.len()),
+        ));
+    }
+    for (i, (k, v)) in tags.iter().enumerate() {
+        tag(k, v)?;
+        if tags[..i].iter().any(|(earlier, _)| earlier == k) {
+            return Err(Error::invalid(
+                "tagging",
+                format!("tag key {k:?} is given twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn tag(key: &str, value: &str) -> Result<()> {
     if key.is_empty() || key.len() > 128 {
         return Err(Error::invalid(

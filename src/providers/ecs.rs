@@ -89,11 +89,25 @@ impl EcsFetcher {
             .send()
             .await;
         let failure = match outcome {
-            Ok(resp) if resp.status().is_success() => match resp.text().await {
-                Ok(t) if !t.trim().is_empty() => return Ok(Some(t.trim().to_owned())),
-                Ok(_) => "the metadata service answered an empty token".to_owned(),
-                Err(e) => self.transport(e).to_string(),
-            },
+            Ok(resp) if resp.status().is_success() => {
+                match crate::http::read_limited(
+                    resp,
+                    crate::limits::MAX_CREDENTIALS_BODY,
+                    "the metadata service's token",
+                )
+                .await
+                {
+                    Ok(t) => {
+                        let t = String::from_utf8_lossy(&t);
+                        if t.trim().is_empty() {
+                            "the metadata service answered an empty token".to_owned()
+                        } else {
+                            return Ok(Some(t.trim().to_owned()));
+                        }
+                    }
+                    Err(e) => e.to_string(),
+                }
+            }
             Ok(resp) => format!(
                 "the metadata service answered HTTP {} to the token request",
                 resp.status().as_u16()
@@ -128,7 +142,23 @@ impl EcsFetcher {
         }
         let resp = req.send().await.map_err(|e| self.transport(e))?;
         let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(|e| self.transport(e))?;
+        let body = if (200..300).contains(&status) {
+            crate::http::read_limited(
+                resp,
+                crate::limits::MAX_CREDENTIALS_BODY,
+                "the metadata service's answer",
+            )
+            .await
+            .map_err(|e| {
+                if e.is_transport() {
+                    CredentialsError::failed_retryable(PROVIDER, e.to_string())
+                } else {
+                    CredentialsError::failed(PROVIDER, e.to_string())
+                }
+            })?
+        } else {
+            crate::http::read_prefix(resp, crate::limits::MAX_ERROR_BODY).await
+        };
         Ok((status, body))
     }
 }

@@ -17,7 +17,7 @@
 mod assume_role;
 mod chain;
 mod cli_config;
-mod document;
+pub(crate) mod document;
 mod ecs;
 mod oidc;
 mod profile;

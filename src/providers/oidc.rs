@@ -58,6 +58,22 @@ pub struct OidcCredentialsProviderBuilder {
     clock: Option<Clock>,
 }
 
+/// Reads the token file, refusing one past
+/// [`MAX_CREDENTIALS_BODY`](crate::limits::MAX_CREDENTIALS_BODY) bytes.
+async fn read_token_file(path: &std::path::Path) -> std::io::Result<String> {
+    use tokio::io::AsyncReadExt as _;
+    let limit = crate::limits::MAX_CREDENTIALS_BODY;
+    let file = tokio::fs::File::open(path).await?;
+    let mut buf = Vec::new();
+    file.take(limit as u64 + 1).read_to_end(&mut buf).await?;
+    if buf.len() > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than its limit of {limit} bytes (see alioss::limits)"
+        )));
+    }
+    String::from_utf8(buf).map_err(|_| std::io::Error::other("not UTF-8"))
+}
+
 struct OidcFetcher {
     sts: StsClient,
     /// Everything but the token, which is read anew for every request.
@@ -68,17 +84,15 @@ struct OidcFetcher {
 #[async_trait::async_trait]
 impl FetchCredentials for OidcFetcher {
     async fn fetch_credentials(&self) -> Result<Credentials, CredentialsError> {
-        let token = tokio::fs::read_to_string(&self.token_file)
-            .await
-            .map_err(|e| {
-                CredentialsError::failed(
-                    PROVIDER,
-                    format!(
-                        "cannot read the OIDC token file {}: {e}",
-                        self.token_file.display()
-                    ),
-                )
-            })?;
+        let token = read_token_file(&self.token_file).await.map_err(|e| {
+            CredentialsError::failed(
+                PROVIDER,
+                format!(
+                    "cannot read the OIDC token file {}: {e}",
+                    self.token_file.display()
+                ),
+            )
+        })?;
         let request = self
             .template
             .clone()

@@ -79,12 +79,20 @@ impl FetchCredentials for UrlFetcher {
             )
         })?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| {
-            CredentialsError::failed_retryable(
-                PROVIDER,
-                crate::http::transport_error(e).to_string(),
-            )
-        })?;
+        let limit = crate::limits::MAX_CREDENTIALS_BODY;
+        let body = if status.is_success() {
+            crate::http::read_limited(resp, limit, "the token-vending service's answer")
+                .await
+                .map_err(|e| {
+                    if e.is_transport() {
+                        CredentialsError::failed_retryable(PROVIDER, e.to_string())
+                    } else {
+                        CredentialsError::failed(PROVIDER, e.to_string())
+                    }
+                })?
+        } else {
+            crate::http::read_prefix(resp, crate::limits::MAX_ERROR_BODY).await
+        };
         if !status.is_success() {
             let msg = format!(
                 "the token-vending service answered HTTP {}: {}",

@@ -120,6 +120,9 @@ struct ClientInner {
     nonce: NonceGenerator,
 }
 
+/// The default overall deadline of one STS call, retries and body included.
+pub const DEFAULT_STS_OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl fmt::Debug for StsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StsClient")
@@ -216,6 +219,15 @@ impl StsClientBuilder {
         self
     }
 
+    /// How long one call may take in all — retries, backoff and reading the answer included
+    /// (default [`DEFAULT_STS_OPERATION_TIMEOUT`], 30 s, unless [`HttpOptions`] set one); same
+    /// as [`HttpOptions::operation_timeout`]. A server that trickles its answer is not waited
+    /// for past it: the call fails with a timeout [`Error::Transport`](crate::Error::Transport).
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.http = self.http.operation_timeout(timeout);
+        self
+    }
+
     /// The retry policy (default [`RetryPolicy::standard`]).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
@@ -248,7 +260,10 @@ impl StsClientBuilder {
                 http,
                 credentials: self.credentials,
                 retry: self.retry,
-                operation_timeout: self.http.operation_timeout_value(),
+                operation_timeout: self
+                    .http
+                    .operation_timeout_value()
+                    .or(Some(DEFAULT_STS_OPERATION_TIMEOUT)),
                 clock: self.clock,
                 nonce: self.nonce,
             }),
@@ -267,11 +282,7 @@ fn resolve_endpoint(
             if e.is_empty() {
                 return Err(Error::invalid("endpoint", "must not be empty"));
             }
-            if e.contains("://") {
-                e.to_owned()
-            } else {
-                format!("https://{e}")
-            }
+            crate::oss::endpoint::with_default_scheme(e)?
         }
         (None, Some(r)) => {
             if r.is_empty()
@@ -347,7 +358,10 @@ pub(crate) fn parse_expiration(s: &str) -> Option<time::OffsetDateTime> {
     })
 }
 
-fn parse_assume_role(body: &[u8], provider: &'static str) -> Result<AssumeRoleOutput, Error> {
+pub(crate) fn parse_assume_role(
+    body: &[u8],
+    provider: &'static str,
+) -> Result<AssumeRoleOutput, Error> {
     let b: AssumeRoleBody = serde_json::from_slice(body)
         .map_err(|e| Error::Response(format!("STS answer is not the expected JSON: {e}")))?;
     let missing = |what: &str| Error::Response(format!("STS answer lacks {what}"));
@@ -391,6 +405,35 @@ fn parse_assume_role(body: &[u8], provider: &'static str) -> Result<AssumeRoleOu
     })
 }
 
+/// Refuses credentials whose `Expiration` is not in the future, by the server's clock (its
+/// `Date` header) or by the client's: handing them out would only move the failure to their
+/// first use.
+fn refuse_expired(
+    out: AssumeRoleOutput,
+    server_time: Option<time::OffsetDateTime>,
+    client_time: time::OffsetDateTime,
+) -> Result<AssumeRoleOutput, Error> {
+    let Some(expiration) = out.credentials.expiration() else {
+        return Ok(out);
+    };
+    let by_server = server_time.is_some_and(|t| expiration <= t);
+    if by_server || expiration <= client_time {
+        let server = server_time.map_or_else(|| "not sent".to_owned(), signer::format_timestamp);
+        return Err(Error::Response(format!(
+            "STS answered credentials that have already expired: Expiration {}, server time \
+             {server}, client time {} (request id {})",
+            signer::format_timestamp(expiration),
+            signer::format_timestamp(client_time),
+            if out.request_id.is_empty() {
+                "none"
+            } else {
+                &out.request_id
+            },
+        )));
+    }
+    Ok(out)
+}
+
 fn form_encode(params: &[(String, String)]) -> String {
     params
         .iter()
@@ -425,6 +468,11 @@ impl StsClient {
     /// policy. Sent as a signed `POST`: authentication parameters in the query, the action's
     /// parameters in a form body. Throttling, 5xx answers and transport failures are retried by
     /// the client's [`RetryPolicy`].
+    ///
+    /// Credentials that have already expired (an `Expiration` not after the server's `Date`,
+    /// or the client's clock) are refused with [`Error::Response`], whose message names the
+    /// expiration, the server time and the client time — they are never returned as a
+    /// success.
     pub async fn assume_role(
         &self,
         request: impl AsRef<AssumeRoleRequest>,
@@ -444,10 +492,11 @@ impl StsClient {
         );
         async {
             let caller = provider.provide_credentials().await?;
-            let body = self
+            let (body, server_time) = self
                 .execute("AssumeRole", request.action_params(), Some(&caller), &[])
                 .await?;
-            parse_assume_role(&body, ASSUME_ROLE_PROVIDER)
+            let out = parse_assume_role(&body, ASSUME_ROLE_PROVIDER)?;
+            refuse_expired(out, server_time, self.inner.clock.now())
         }
         .instrument(span)
         .await
@@ -467,7 +516,7 @@ impl StsClient {
             role_session_name = request.role_session_name(),
         );
         async {
-            let body = self
+            let (body, server_time) = self
                 .execute(
                     "AssumeRoleWithOIDC",
                     request.action_params(),
@@ -475,21 +524,23 @@ impl StsClient {
                     &[request.oidc_token()],
                 )
                 .await?;
-            parse_assume_role(&body, OIDC_PROVIDER)
+            let out = parse_assume_role(&body, OIDC_PROVIDER)?;
+            refuse_expired(out, server_time, self.inner.clock.now())
         }
         .instrument(span)
         .await
     }
 
-    /// Sends one RPC action with retries, within the operation timeout if one is set; answers
-    /// the body of a 2xx answer.
+    /// Sends one RPC action with retries, within the operation timeout (by default
+    /// [`DEFAULT_STS_OPERATION_TIMEOUT`]); answers the body of a 2xx answer and the server's time
+    /// (its `Date` header), when it sent one.
     async fn execute(
         &self,
         action: &str,
         action_params: Vec<(String, String)>,
         caller: Option<&Credentials>,
         extra_sensitive: &[&str],
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<(Vec<u8>, Option<time::OffsetDateTime>), Error> {
         let run = self.execute_with_retries(action, action_params, caller, extra_sensitive);
         match self.inner.operation_timeout {
             Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
@@ -509,7 +560,7 @@ impl StsClient {
         action_params: Vec<(String, String)>,
         caller: Option<&Credentials>,
         extra_sensitive: &[&str],
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<(Vec<u8>, Option<time::OffsetDateTime>), Error> {
         let inner = &self.inner;
         let body = form_encode(&action_params);
         let max = inner.retry.max_attempts();
@@ -554,14 +605,31 @@ impl StsClient {
             let outcome = match result {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    match resp.bytes().await {
-                        Ok(bytes) if (200..300).contains(&status) => return Ok(bytes.to_vec()),
-                        Ok(bytes) => {
-                            let err = service_error(status, &bytes, &sensitive);
-                            let retry = is_retryable(&err);
-                            (Error::from(err), retry)
+                    let server_time = resp
+                        .headers()
+                        .get("date")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(crate::oss::signer::parse_http_date);
+                    if (200..300).contains(&status) {
+                        match crate::http::read_limited(
+                            resp,
+                            crate::limits::MAX_CREDENTIALS_BODY,
+                            "the STS answer",
+                        )
+                        .await
+                        {
+                            Ok(bytes) => return Ok((bytes.to_vec(), server_time)),
+                            Err(e) => {
+                                let retry = e.is_transport();
+                                (Error::from(e), retry)
+                            }
                         }
-                        Err(e) => (transport_error(e), true),
+                    } else {
+                        let bytes =
+                            crate::http::read_prefix(resp, crate::limits::MAX_ERROR_BODY).await;
+                        let err = service_error(status, &bytes, &sensitive);
+                        let retry = is_retryable(&err);
+                        (Error::from(err), retry)
                     }
                 }
                 Err(e) => (transport_error(e), true),
@@ -612,6 +680,8 @@ mod tests {
             (Some("ftp://x"), None, false, "endpoint"),
             (Some(""), None, false, "endpoint"),
             (Some("https://u:p@x"), None, false, "endpoint"),
+            (Some("http://"), None, false, "endpoint"),
+            (Some("http:"), None, false, "endpoint"),
         ] {
             let err = resolve_endpoint(e, r, v).unwrap_err();
             assert_eq!(err.as_invalid_input().unwrap().field(), field);

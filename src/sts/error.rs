@@ -57,6 +57,7 @@ pub(crate) fn service_error(status: u16, body: &[u8], sensitive: &[&str]) -> Ser
             ServiceError::new(ServiceKind::Sts, status, code, scrub(message, sensitive))
         }
     };
+    err.clip_fields();
     err.hint = hint_for(&err.code).map(str::to_owned);
     err
 }

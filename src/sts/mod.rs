@@ -8,8 +8,8 @@
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod acs3;
-mod client;
-mod error;
+pub(crate) mod client;
+pub(crate) mod error;
 mod request;
 pub mod signer;
 
@@ -19,7 +19,7 @@ pub use crate::retry::RetryPolicy;
 pub(crate) use client::parse_expiration;
 pub use client::{
     AssumeRoleOutput, AssumedRoleUser, NonceGenerator, StsClient, StsClientBuilder, API_VERSION,
-    ASSUME_ROLE_PROVIDER, DEFAULT_ENDPOINT, OIDC_PROVIDER,
+    ASSUME_ROLE_PROVIDER, DEFAULT_ENDPOINT, DEFAULT_STS_OPERATION_TIMEOUT, OIDC_PROVIDER,
 };
 pub use error::hint_for;
 pub use request::{

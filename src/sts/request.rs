@@ -174,6 +174,8 @@ impl AssumeRoleRequestBuilder {
     }
 
     /// Narrows the role's rights with a session policy given as JSON (1–2048 characters).
+    /// [`build`](Self::build) parses it with [`Policy::from_json`](crate::policy::Policy::from_json)
+    /// and refuses unknown condition operators, as STS and the emulator do.
     pub fn policy_json(mut self, json: impl Into<String>) -> Self {
         self.policy = Some(json.into());
         self
@@ -335,7 +337,8 @@ impl AssumeRoleWithOidcRequestBuilder {
         self
     }
 
-    /// A session policy as JSON (1–2048 characters).
+    /// A session policy as JSON (1–2048 characters), checked in `build` with the crate's own
+    /// policy parser (unknown condition operators refused).
     pub fn policy_json(mut self, json: impl Into<String>) -> Self {
         self.policy = Some(json.into());
         self
@@ -483,11 +486,14 @@ pub(crate) fn validate_policy(json: String) -> Result<String, Error> {
             format!("must be at most {MAX_POLICY_CHARS} characters, got {len}"),
         ));
     }
-    match serde_json::from_str::<serde_json::Value>(&json) {
-        Ok(serde_json::Value::Object(_)) => Ok(json),
-        Ok(_) => Err(Error::invalid(FIELD, "must be a JSON object")),
-        Err(e) => Err(Error::invalid(FIELD, format!("must be valid JSON: {e}"))),
-    }
+    // The crate's own parser, strictly (unknown condition operators refused): the grammar STS
+    // and the emulator enforce, checked before the network.
+    let policy = crate::policy::Policy::from_json(&json)
+        .map_err(|e| Error::invalid(FIELD, e.to_string()))?;
+    policy
+        .check_known_operators()
+        .map_err(|e| Error::invalid(FIELD, e.to_string()))?;
+    Ok(json)
 }
 
 fn validate_external_id(id: String) -> Result<String, Error> {

@@ -120,9 +120,7 @@ impl ObjectOptions {
             }
         }
         validation::metadata(&self.metadata)?;
-        for (k, v) in &self.tagging {
-            validation::tag(k, v)?;
-        }
+        validation::tags(&self.tagging)?;
         match &self.sse {
             Some(ServerSideEncryption::Kms { key_id: Some(id) }) => {
                 validation::header_value("server_side_encryption", id)?

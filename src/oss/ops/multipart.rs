@@ -598,21 +598,32 @@ impl ListPartsRequest {
             return Err(paging::truncated_without("NextPartNumberMarker"));
         }
         let dec = Decoder::new(r.encoding_type.as_deref());
+        let mut parts = Vec::with_capacity(r.parts.len());
+        for p in r.parts {
+            let crc64 = match p.hash_crc64ecma.as_deref() {
+                None => None,
+                Some(s) => Some(crc64::parse(s).ok_or_else(|| {
+                    let shown: String = s.chars().take(40).collect();
+                    Error::Response(format!(
+                        "ListParts: malformed HashCrc64ecma {shown:?} for part {}: not a \
+                         decimal unsigned 64-bit CRC",
+                        p.part_number
+                    ))
+                })?),
+            };
+            parts.push(PartInfo {
+                part_number: p.part_number,
+                etag: p.etag,
+                size: p.size,
+                crc64,
+                last_modified: parse_iso_time(p.last_modified.as_deref()),
+            });
+        }
         Ok(ListPartsOutput {
             bucket: r.bucket,
             key: dec.decode("Key", r.key)?,
             upload_id: r.upload_id,
-            parts: r
-                .parts
-                .into_iter()
-                .map(|p| PartInfo {
-                    part_number: p.part_number,
-                    etag: p.etag,
-                    size: p.size,
-                    crc64: p.hash_crc64ecma.as_deref().and_then(crc64::parse),
-                    last_modified: parse_iso_time(p.last_modified.as_deref()),
-                })
-                .collect(),
+            parts,
             is_truncated: r.is_truncated,
             next_part_number_marker: r.next_part_number_marker,
             request_id,

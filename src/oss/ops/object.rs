@@ -16,9 +16,10 @@ use crate::error::{Error, Result};
 use crate::http::transport_error;
 use crate::oss::body::Body;
 use crate::oss::client::Client;
+use crate::oss::client::MinThroughput;
 use crate::oss::crc64::{self, Crc64};
 use crate::oss::presign::PresignedUrl;
-use crate::oss::request::{header, ExpectedCrc, OssRequest};
+use crate::oss::request::{header, operation_timed_out, ExpectedCrc, OssRequest};
 use crate::oss::stream::{BoxStream, ObjectReader};
 use crate::oss::types::{ObjectType, ServerSideEncryption, StorageClass};
 use crate::oss::validation;
@@ -326,6 +327,11 @@ impl GetObjectRequest {
             check_crc: (self.client.crc_check() && !partial)
                 .then_some(crc64)
                 .flatten(),
+            limits: BodyLimits {
+                deadline: sent.deadline,
+                timeout: sent.timeout,
+                min_throughput: self.client.inner.download_min_throughput,
+            },
             response: sent.response,
         })
     }
@@ -367,7 +373,50 @@ pub struct GetObjectOutput {
     /// The whole object's CRC-64 as the server reports it.
     pub crc64: Option<u64>,
     check_crc: Option<u64>,
+    limits: BodyLimits,
     response: reqwest::Response,
+}
+
+/// How long a download body may take: the operation's deadline and the minimum throughput.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    deadline: Option<tokio::time::Instant>,
+    timeout: Option<std::time::Duration>,
+    min_throughput: Option<MinThroughput>,
+}
+
+/// Reading state of a download body: the bytes and start of the current throughput window.
+struct Pace {
+    window_start: tokio::time::Instant,
+    window_bytes: u64,
+}
+
+impl Pace {
+    /// Counts `n` bytes that just arrived; an error when the window that ended saw fewer than
+    /// the minimum.
+    fn arrived(&mut self, n: usize, min: Option<MinThroughput>) -> Result<()> {
+        self.window_bytes += n as u64;
+        let Some(min) = min else { return Ok(()) };
+        let now = tokio::time::Instant::now();
+        if now.duration_since(self.window_start) >= min.window {
+            if self.window_bytes < min.bytes {
+                return Err(Error::transport(
+                    format!(
+                        "the download is slower than its minimum throughput: {} bytes in {:?} \
+                         (at least {} required; see ClientBuilder::download_min_throughput)",
+                        self.window_bytes,
+                        now.duration_since(self.window_start),
+                        min.bytes
+                    ),
+                    true,
+                    false,
+                ));
+            }
+            self.window_start = now;
+            self.window_bytes = 0;
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for GetObjectOutput {
@@ -399,19 +448,39 @@ impl GetObjectOutput {
     /// last item on mismatch, computed from the bytes received).
     pub fn into_stream(self) -> BoxStream<Bytes> {
         let expected = self.check_crc;
+        let limits = self.limits;
         let inner = self.response.bytes_stream();
+        let pace = Pace {
+            window_start: tokio::time::Instant::now(),
+            window_bytes: 0,
+        };
         Box::pin(futures_util::stream::unfold(
-            (Box::pin(inner), Crc64::new(), false),
-            move |(mut inner, mut crc, done)| async move {
+            (Box::pin(inner), Crc64::new(), false, pace),
+            move |(mut inner, mut crc, done, mut pace)| async move {
                 if done {
                     return None;
                 }
-                match inner.next().await {
+                let next = match limits.deadline {
+                    None => inner.next().await,
+                    Some(at) => match tokio::time::timeout_at(at, inner.next()).await {
+                        Ok(next) => next,
+                        Err(_) => {
+                            let e = operation_timed_out(limits.timeout);
+                            return Some((Err(e), (inner, crc, true, pace)));
+                        }
+                    },
+                };
+                if let Some(Ok(chunk)) = &next {
+                    if let Err(e) = pace.arrived(chunk.len(), limits.min_throughput) {
+                        return Some((Err(e), (inner, crc, true, pace)));
+                    }
+                }
+                match next {
                     Some(Ok(chunk)) => {
                         crc.update(&chunk);
-                        Some((Ok(chunk), (inner, crc, false)))
+                        Some((Ok(chunk), (inner, crc, false, pace)))
                     }
-                    Some(Err(e)) => Some((Err(transport_error(e)), (inner, crc, true))),
+                    Some(Err(e)) => Some((Err(transport_error(e)), (inner, crc, true, pace))),
                     None => match expected {
                         Some(server) if crc.value() != server => Some((
                             Err(Error::Integrity {
@@ -420,7 +489,7 @@ impl GetObjectOutput {
                                 server: crc64::format(server),
                                 computed_from: "the bytes received",
                             }),
-                            (inner, crc, true),
+                            (inner, crc, true, pace),
                         )),
                         _ => None,
                     },

@@ -1,9 +1,9 @@
 //! The resumable-upload checkpoint: a small JSON file naming the local file (path, size,
-//! modification time), the part size, the destination and the upload id, plus the part numbers
-//! known to have landed. It carries a magic string, a format version and a SHA-256 of its
+//! modification time), the part size, the destination and the upload id, plus every part known
+//! to have landed with its size, ETag and the CRC-64 of the local bytes it was uploaded from
+//! (so a resume can prove, by re-reading the file, that the part still matches). It carries a magic string, a format version and a SHA-256 of its
 //! content; it is replaced atomically (written to a temporary file, then renamed).
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -13,7 +13,11 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 
 const MAGIC: &str = "alioss.upload-checkpoint";
-const VERSION: u32 = 1;
+/// Version 2 records each part's CRC-64 and ETag (version 1 only listed part numbers; such a
+/// checkpoint is ignored and the upload starts over).
+const VERSION: u32 = 2;
+/// The longest ETag a checkpoint may record.
+const MAX_ETAG_LEN: usize = 256;
 
 /// What the checkpoint records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,8 +30,18 @@ pub(crate) struct CheckpointData {
     pub(crate) bucket: String,
     pub(crate) key: String,
     pub(crate) upload_id: String,
-    /// Part numbers that completed, as ranges: `1-4,7`.
-    pub(crate) completed_parts: String,
+    /// The parts that completed, by increasing part number.
+    pub(crate) parts: Vec<RecordedPart>,
+}
+
+/// A part the checkpoint vouches for: what was uploaded, and the CRC-64 of the local bytes it
+/// was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RecordedPart {
+    pub(crate) number: u32,
+    pub(crate) size: u64,
+    pub(crate) crc64: u64,
+    pub(crate) etag: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -95,7 +109,7 @@ impl UploadIdentity {
             && self.key == data.key
     }
 
-    pub(crate) fn checkpoint(&self, upload_id: &str, completed: &BTreeSet<u32>) -> CheckpointData {
+    pub(crate) fn checkpoint(&self, upload_id: &str, parts: Vec<RecordedPart>) -> CheckpointData {
         CheckpointData {
             file_path: self.file_path.clone(),
             file_size: self.file_size,
@@ -105,7 +119,7 @@ impl UploadIdentity {
             bucket: self.bucket.clone(),
             key: self.key.clone(),
             upload_id: upload_id.to_owned(),
-            completed_parts: format_ranges(completed),
+            parts,
         }
     }
 
@@ -167,8 +181,8 @@ pub(crate) async fn load(path: &Path) -> Loaded {
     if env.data.upload_id.is_empty() {
         return Loaded::Invalid("no upload id".into());
     }
-    if parse_ranges(&env.data.completed_parts).is_none() {
-        return Loaded::Invalid("malformed part list".into());
+    if let Err(why) = check_parts(&env.data.parts) {
+        return Loaded::Invalid(format!("malformed part list: {why}"));
     }
     Loaded::Valid(env.data)
 }
@@ -200,48 +214,19 @@ pub(crate) async fn remove(path: &Path) -> Result<()> {
     }
 }
 
-/// `{1,2,3,4,7}` → `1-4,7`.
-pub(crate) fn format_ranges(parts: &BTreeSet<u32>) -> String {
-    let mut out = String::new();
-    let mut iter = parts.iter().copied().peekable();
-    while let Some(start) = iter.next() {
-        let mut end = start;
-        while iter.peek() == Some(&(end.wrapping_add(1))) {
-            end += 1;
-            iter.next();
+/// Part numbers 1–10000, strictly increasing, each with an ETag of sane length.
+fn check_parts(parts: &[RecordedPart]) -> std::result::Result<(), &'static str> {
+    let mut previous = 0u32;
+    for p in parts {
+        if p.number <= previous || p.number > crate::oss::validation::MAX_PART_NUMBER {
+            return Err("part numbers must increase within 1-10000");
         }
-        if !out.is_empty() {
-            out.push(',');
+        if p.etag.is_empty() || p.etag.len() > MAX_ETAG_LEN {
+            return Err("every part needs an ETag of at most 256 bytes");
         }
-        if start == end {
-            out.push_str(&start.to_string());
-        } else {
-            out.push_str(&format!("{start}-{end}"));
-        }
+        previous = p.number;
     }
-    out
-}
-
-/// The inverse of [`format_ranges`]; `None` when malformed or outside 1–10000.
-pub(crate) fn parse_ranges(s: &str) -> Option<BTreeSet<u32>> {
-    let mut out = BTreeSet::new();
-    if s.is_empty() {
-        return Some(out);
-    }
-    for item in s.split(',') {
-        let (a, b) = match item.split_once('-') {
-            Some((a, b)) => (a.parse::<u32>().ok()?, b.parse::<u32>().ok()?),
-            None => {
-                let n = item.parse::<u32>().ok()?;
-                (n, n)
-            }
-        };
-        if a == 0 || b < a || b > crate::oss::validation::MAX_PART_NUMBER {
-            return None;
-        }
-        out.extend(a..=b);
-    }
-    Some(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -259,15 +244,26 @@ mod tests {
         )
     }
 
-    #[test]
-    fn ranges_round_trip() {
-        let set: BTreeSet<u32> = [1, 2, 3, 4, 7, 9, 10].into_iter().collect();
-        assert_eq!(format_ranges(&set), "1-4,7,9-10");
-        assert_eq!(parse_ranges("1-4,7,9-10"), Some(set));
-        assert_eq!(parse_ranges(""), Some(BTreeSet::new()));
-        for bad in ["0", "4-1", "a", "1-", "10001", "1,,2"] {
-            assert_eq!(parse_ranges(bad), None, "{bad}");
+    fn part(number: u32) -> RecordedPart {
+        RecordedPart {
+            number,
+            size: 102_400,
+            crc64: u64::from(number) * 0x1234_5678_9abc,
+            etag: format!("\"ETAG{number}\""),
         }
+    }
+
+    #[test]
+    fn part_lists_must_increase_and_carry_etags() {
+        assert!(check_parts(&[part(1), part(2), part(7)]).is_ok());
+        assert!(check_parts(&[]).is_ok());
+        assert!(check_parts(&[part(2), part(1)]).is_err());
+        assert!(check_parts(&[part(1), part(1)]).is_err());
+        assert!(check_parts(&[part(0)]).is_err());
+        assert!(check_parts(&[part(10_001)]).is_err());
+        let mut no_etag = part(3);
+        no_etag.etag.clear();
+        assert!(check_parts(&[no_etag]).is_err());
     }
 
     #[tokio::test]
@@ -276,7 +272,7 @@ mod tests {
         let id = identity();
         let path = id.checkpoint_path(dir.path());
         assert!(matches!(load(&path).await, Loaded::Missing));
-        let data = id.checkpoint("UPLOAD-1", &[1, 2, 5].into_iter().collect());
+        let data = id.checkpoint("UPLOAD-1", vec![part(1), part(2), part(5)]);
         save(&path, &data).await.unwrap();
         match load(&path).await {
             Loaded::Valid(d) => {
@@ -297,7 +293,7 @@ mod tests {
     #[test]
     fn a_changed_file_or_part_size_does_not_match() {
         let id = identity();
-        let data = id.checkpoint("U", &BTreeSet::new());
+        let data = id.checkpoint("U", Vec::new());
         let mut other = id.clone();
         other.file_mtime_nanos += 1;
         assert!(!other.matches(&data));

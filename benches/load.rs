@@ -1,0 +1,204 @@
+//! Load with memory bounds (issue 11): N concurrent multipart uploads of a 32 MiB file through
+//! one `Uploader` (one client), 4 parts in flight each, into an emulator running in a **child
+//! process** (so the stored objects and the server's buffers are not in this process's RSS).
+//! Run with `cargo bench --bench load` (release).
+//!
+//! Prints, for 1, 5 and 20 concurrent uploads, the wall time, the aggregate MB/s and the growth
+//! of this process's peak resident set (VmHWM, reset before each round) next to the bound the
+//! settings give: `uploads × parallelism × read chunk` (a file part is streamed from disk in
+//! 512 KiB chunks, never held whole), and the naive `uploads × parallelism × part size` an
+//! implementation that buffered whole parts would need.
+//!
+//! Environment: `LOAD_BENCH_MIB` (default 32) the file size, `LOAD_BENCH_UPLOADS` (default 20)
+//! the largest round, `LOAD_BENCH_DIR` where the file and the emulator's store go (default
+//! `/dev/shm` when present).
+
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use alioss::credentials::{Credentials, StaticCredentialsProvider};
+use alioss::oss::{Client, Uploader};
+use alioss_emulator::{Emulator, EmulatorConfig};
+
+const BUCKET: &str = "examplebucket";
+const MIB: u64 = 1024 * 1024;
+const PART: u64 = 8 * MIB;
+const PARALLELISM: usize = 4;
+/// The chunk a file part is read in (see `Body::from_file_range`).
+const READ_CHUNK: u64 = 512 * 1024;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `(VmHWM, VmRSS)` of this process in KiB.
+fn memory_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// Resets the peak-RSS counter (Linux: writing 5 to clear_refs resets VmHWM to VmRSS).
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn work_dir() -> PathBuf {
+    std::env::var_os("LOAD_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let shm = PathBuf::from("/dev/shm");
+            if shm.is_dir() {
+                shm
+            } else {
+                std::env::temp_dir()
+            }
+        })
+}
+
+/// The child: an emulator with a directory store; prints its endpoint and the admin's keys,
+/// then serves until its stdin closes.
+fn child() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = tempfile::tempdir_in(work_dir()).unwrap();
+        let emu = Emulator::builder()
+            .config(EmulatorConfig::demo())
+            .data_dir(store.path())
+            .fast_etags(true)
+            .start()
+            .await
+            .unwrap();
+        let admin = emu.user_credentials("admin").unwrap();
+        println!(
+            "{} {} {}",
+            emu.endpoint(),
+            admin.access_key_id(),
+            admin.access_key_secret()
+        );
+        std::io::stdout().flush().unwrap();
+        tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
+            let _ = std::io::stdin().read_line(&mut line);
+        })
+        .await
+        .unwrap();
+        emu.shutdown().await;
+    });
+}
+
+fn main() {
+    if std::env::var_os("LOAD_BENCH_CHILD").is_some() {
+        child();
+        return;
+    }
+    let mut server = Command::new(std::env::current_exe().unwrap())
+        .env("LOAD_BENCH_CHILD", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let fields: Vec<&str> = first.split_whitespace().collect();
+    let (endpoint, key_id, secret) = (fields[0], fields[1], fields[2]);
+
+    let size = env_u64("LOAD_BENCH_MIB", 32) * MIB;
+    let max_uploads = env_u64("LOAD_BENCH_UPLOADS", 20) as usize;
+    let dir = tempfile::tempdir_in(work_dir()).unwrap();
+    let file = dir.path().join("load.bin");
+    {
+        let mut f = std::fs::File::create(&file).unwrap();
+        let chunk: Vec<u8> = (0..MIB as usize).map(|i| (i * 31 % 251) as u8).collect();
+        for _ in 0..size / MIB {
+            f.write_all(&chunk).unwrap();
+        }
+    }
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .region("cn-hangzhou")
+        .endpoint(endpoint)
+        .credentials(StaticCredentialsProvider::new(
+            Credentials::new(key_id, secret).unwrap(),
+        ))
+        .build()
+        .unwrap();
+    let uploader = Uploader::builder(client)
+        .part_size(PART)
+        .parallelism(PARALLELISM)
+        .build()
+        .unwrap();
+    println!(
+        "load: {} MiB file, parts of {} MiB, {} in flight per upload, one client",
+        size / MIB,
+        PART / MIB,
+        PARALLELISM
+    );
+    let mut rounds = vec![1, 5, max_uploads];
+    rounds.dedup();
+    for uploads in rounds {
+        let reset = reset_peak();
+        let (_, before) = memory_kib();
+        let started = Instant::now();
+        let results = rt.block_on(async {
+            let tasks: Vec<_> = (0..uploads)
+                .map(|i| {
+                    let up = uploader.clone();
+                    let file = file.clone();
+                    tokio::spawn(async move {
+                        up.upload_file(BUCKET, format!("load/{i}.bin"), file)
+                            .send()
+                            .await
+                    })
+                })
+                .collect();
+            let mut out = Vec::new();
+            for t in tasks {
+                out.push(t.await.unwrap());
+            }
+            out
+        });
+        let elapsed = started.elapsed();
+        let failed = results.iter().filter(|r| r.is_err()).count();
+        if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
+            println!("  first failure: {e}");
+        }
+        let (peak, _) = memory_kib();
+        let growth_mib = peak.saturating_sub(before) as f64 / 1024.0;
+        let streamed_bound = (uploads as u64 * PARALLELISM as u64 * READ_CHUNK) as f64 / MIB as f64;
+        let buffered = (uploads as u64 * PARALLELISM as u64 * PART) as f64 / MIB as f64;
+        println!(
+            "{uploads:>3} concurrent uploads: {} completed, {failed} failed, {:.2} s, {:.0} MB/s; \
+             peak RSS {:.1} MiB (growth {:.1} MiB{}); uploads x parallelism x read chunk = \
+             {:.1} MiB, x part size = {:.0} MiB",
+            uploads - failed,
+            elapsed.as_secs_f64(),
+            (uploads as u64 * size) as f64 / 1e6 / elapsed.as_secs_f64(),
+            peak as f64 / 1024.0,
+            growth_mib,
+            if reset { "" } else { ", peak not reset" },
+            streamed_bound,
+            buffered
+        );
+    }
+    drop(server.stdin.take());
+    let _ = server.wait();
+}
