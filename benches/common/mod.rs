@@ -1,4 +1,4 @@
-//! Helpers shared by the side-by-side benchmarks (`download`, `upload`, `object_store`): the
+//! Helpers shared by the benchmarks (`download`, `upload`, `object_store`, `load`): the
 //! emulator and its admin client, environment knobs, scratch directories, pseudo-random data,
 //! medians and MB/s, and the growth of this process's peak resident set. Each bench includes it
 //! with `#[path = "common/mod.rs"] mod common;` and uses what it needs.
@@ -23,7 +23,7 @@ pub fn env_u64(name: &str, default: u64) -> u64 {
 }
 
 /// `(VmHWM, VmRSS)` of this process in KiB.
-fn memory_kib() -> (u64, u64) {
+pub fn memory_kib() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status
@@ -37,7 +37,7 @@ fn memory_kib() -> (u64, u64) {
 }
 
 /// Resets the peak-RSS counter (Linux ≥ 4.0: writing 5 to clear_refs resets VmHWM to VmRSS).
-fn reset_peak() -> bool {
+pub fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
