@@ -14,7 +14,7 @@ use md5::Digest as _;
 mod support;
 
 use support::emulator::{
-    admin, assume_role, client_with, fast_retries, get_bytes, put_body, start, BUCKET,
+    admin, assume_role, client_with, fast_retries, get_bytes, get_bytes_in, put_body, start, BUCKET,
 };
 
 /// A second bucket in the demo bucket's region (OSS copies within a region).
@@ -99,15 +99,8 @@ async fn copy_object_keeps_or_replaces_metadata_in_and_across_buckets() {
     assert_eq!(head.metadata.get("author").map(String::as_str), Some("bob"));
     assert_eq!(head.content_type.as_deref(), Some("application/x-test"));
     assert_eq!(head.tagging_count, None);
-    let copied = oss
-        .get_object(OTHER_BUCKET, "copied/replaced.bin")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(copied.as_ref(), &data[..]);
+    let copied = get_bytes_in(&oss, OTHER_BUCKET, "copied/replaced.bin").await;
+    assert_eq!(copied, data);
 }
 
 #[tokio::test]
@@ -204,15 +197,8 @@ async fn sources_over_the_threshold_are_copied_part_by_part_with_crc_checked() {
         .unwrap();
     assert_eq!(head.object_type, Some(alioss::oss::ObjectType::Multipart));
     assert_eq!(head.metadata.get("kind").map(String::as_str), Some("big"));
-    let got = oss
-        .get_object(OTHER_BUCKET, "big/dst.bin")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(got.as_ref(), &data[..]);
+    let got = get_bytes_in(&oss, OTHER_BUCKET, "big/dst.bin").await;
+    assert_eq!(got, data);
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use alioss_emulator::EmulatorHandle;
 use super::os::integration;
 use super::os::path::Path;
 use super::os::{ObjectStore as _, ObjectStoreExt as _};
-use super::support::emulator::{admin, start, sts_client, BUCKET};
+use super::support::emulator::{admin, get_bytes, start, sts_client, BUCKET};
 use super::{os, OssStore};
 
 /// One `#[tokio::test]` per `test_name => body` pair; `body` is a function of this module.
@@ -258,15 +258,8 @@ pub async fn store_from_an_oss_url_and_environment_variables() {
     assert_eq!(s.prefix(), "from-env/");
     assert_eq!(s.to_string(), "OssStore(oss://examplebucket/from-env/)");
     s.put(&Path::from("a.txt"), "hi".into()).await.unwrap();
-    let got = admin(&emu)
-        .get_object(BUCKET, "from-env/a.txt")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(got.as_ref(), b"hi");
+    let got = get_bytes(&admin(&emu), "from-env/a.txt").await;
+    assert_eq!(got, b"hi");
     let err = OssStore::from_url_with_env(
         "s3://examplebucket",
         alioss::credentials::EnvironmentSource::from_map([("OSS_REGION", "cn-hangzhou")]),

@@ -82,7 +82,12 @@ pub async fn put_body(oss: &Client, key: &str, body: impl Into<Body>) -> PutObje
 
 /// The bytes of object `key` in [`BUCKET`], read with `oss`.
 pub async fn get_bytes(oss: &Client, key: &str) -> Vec<u8> {
-    oss.get_object(BUCKET, key)
+    get_bytes_in(oss, BUCKET, key).await
+}
+
+/// The bytes of object `key` in `bucket`, read with `oss`.
+pub async fn get_bytes_in(oss: &Client, bucket: &str, key: &str) -> Vec<u8> {
+    oss.get_object(bucket, key)
         .send()
         .await
         .unwrap()
