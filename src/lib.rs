@@ -113,7 +113,12 @@
 //! ```
 //!
 #![doc = include_str!("docs/tour.md")]
-#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub,
+    clippy::missing_errors_doc
+)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

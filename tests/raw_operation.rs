@@ -153,3 +153,23 @@ async fn raw_requests_are_validated_before_the_network_and_can_be_presigned() {
     assert!(url.url().contains("?tagging&") || url.url().contains("&tagging"));
     assert!(url.url().contains("x-oss-signature="));
 }
+
+#[tokio::test]
+async fn raw_bodies_read_whole_are_bounded_and_streams_are_not() {
+    let big = vec![b'x'; alioss::limits::MAX_XML_BODY + 1];
+    let server = MockServer::start(move |_, _| Reply::ok().body(big.clone())).await;
+    let oss = builder(&server.endpoint()).build().unwrap();
+    let op = || {
+        oss.operation("GetObject", Method::GET)
+            .bucket("examplebucket")
+            .key("big")
+    };
+    let e = op().send().await.unwrap().bytes().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{e}");
+    let mut stream = op().send().await.unwrap().into_stream();
+    let mut total = 0;
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+        total += chunk.unwrap().len();
+    }
+    assert_eq!(total, alioss::limits::MAX_XML_BODY + 1);
+}

@@ -107,6 +107,11 @@ impl Credentials {
     /// Long-term credentials from an id and a secret.
     ///
     /// Fails when either is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming `access_key_id` or
+    /// `access_key_secret` when one is empty.
     pub fn new(
         access_key_id: impl Into<String>,
         access_key_secret: impl Into<String>,

@@ -386,6 +386,12 @@ impl ClientBuilder {
     }
 
     /// Builds the client: checks the configuration and creates the connection pool.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the setting that is missing or invalid (credentials,
+    /// region, endpoint, signing options), or a transport error when the HTTP client cannot be
+    /// built.
     pub fn build(self) -> Result<Client> {
         let credentials = self.credentials.ok_or_else(|| {
             Error::invalid(

@@ -251,6 +251,11 @@ impl EcsRamRoleCredentialsProviderBuilder {
     }
 
     /// Builds the provider.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming the setting that is invalid
+    /// (role name, metadata endpoint).
     pub fn build(self) -> Result<EcsRamRoleCredentialsProvider, Error> {
         let endpoint = url::Url::parse(&self.endpoint)
             .map_err(|e| Error::invalid("metadata_endpoint", format!("must be a URL: {e}")))?;
@@ -297,6 +302,11 @@ impl EcsRamRoleCredentialsProvider {
     /// A builder configured from `env`: [`CredentialsError::NotConfigured`] when
     /// `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`; role name from `ALIBABA_CLOUD_ECS_METADATA`;
     /// no IMDSv1 fallback when `ALIBABA_CLOUD_IMDSV1_DISABLED=true`.
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialsError::NotConfigured`](crate::credentials::CredentialsError::NotConfigured)
+    /// when the variables name no ECS role; `ProviderFailed` when they are invalid.
     pub fn builder_from_env(
         env: &EnvironmentSource,
     ) -> Result<EcsRamRoleCredentialsProviderBuilder, CredentialsError> {

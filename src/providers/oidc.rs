@@ -182,6 +182,11 @@ impl OidcCredentialsProviderBuilder {
 
     /// Builds the provider. [`CredentialsError::NotConfigured`] when none of role ARN, provider
     /// ARN and token file is set; a failure naming what is missing or wrong otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialsError`](crate::credentials::CredentialsError) naming the setting that is
+    /// missing or invalid.
     pub fn build(self) -> Result<OidcCredentialsProvider, CredentialsError> {
         let (role_arn, oidc_provider_arn, token_file) =
             match (self.role_arn, self.oidc_provider_arn, self.token_file) {
@@ -266,6 +271,11 @@ impl OidcCredentialsProvider {
     }
 
     /// The provider configured by the environment; see [`OidcCredentialsProviderBuilder::env`].
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialsError::NotConfigured`](crate::credentials::CredentialsError::NotConfigured)
+    /// when the OIDC variables are absent; `ProviderFailed` when they are invalid.
     pub fn from_env(env: &EnvironmentSource) -> Result<Self, CredentialsError> {
         Self::builder().env(env).build()
     }

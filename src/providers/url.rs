@@ -145,6 +145,11 @@ impl UrlCredentialsProviderBuilder {
     }
 
     /// Checks the URL (http or https) and builds the provider.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming `url` (not an http(s) URL) or
+    /// another invalid setting.
     pub fn build(self) -> Result<UrlCredentialsProvider, Error> {
         let url = url::Url::parse(self.url.trim())
             .map_err(|e| Error::invalid("credentials_uri", format!("must be a URL: {e}")))?;
@@ -189,6 +194,11 @@ impl UrlCredentialsProvider {
 
     /// The provider named by `ALIBABA_CLOUD_CREDENTIALS_URI` in `env`;
     /// [`CredentialsError::NotConfigured`] when it is not set.
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialsError::NotConfigured`](crate::credentials::CredentialsError::NotConfigured)
+    /// when the variable is not set; `ProviderFailed` when it is not a URL.
     pub fn from_env(env: &EnvironmentSource) -> Result<Self, CredentialsError> {
         Self::from_env_with(env, HttpOptions::default())
     }

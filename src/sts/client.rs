@@ -247,6 +247,11 @@ impl StsClientBuilder {
     }
 
     /// Resolves the endpoint and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the setting that is missing or invalid (credentials,
+    /// region, endpoint), or a transport error when the HTTP client cannot be built.
     pub fn build(self) -> Result<StsClient, Error> {
         let endpoint =
             resolve_endpoint(self.endpoint.as_deref(), self.region.as_deref(), self.vpc)?;
@@ -473,6 +478,13 @@ impl StsClient {
     /// or the client's clock) are refused with [`Error::Response`], whose message names the
     /// expiration, the server time and the client time — they are never returned as a
     /// success.
+    ///
+    /// # Errors
+    ///
+    /// An STS service error with its code, request id and a hint for the common mistakes
+    /// ([`ErrorKind::AccessDenied`](crate::ErrorKind::AccessDenied) for `NoPermission`, …);
+    /// transport and credentials errors; [`Error::Response`] for an answer that is not
+    /// AssumeRole's, or whose credentials have already expired.
     pub async fn assume_role(
         &self,
         request: impl AsRef<AssumeRoleRequest>,
@@ -504,6 +516,10 @@ impl StsClient {
 
     /// Calls `AssumeRoleWithOIDC`: trades an OIDC token for temporary credentials of a role.
     /// Not signed (the token is the proof), so the client needs no credentials for it.
+    ///
+    /// # Errors
+    ///
+    /// As [`StsClient::assume_role`].
     pub async fn assume_role_with_oidc(
         &self,
         request: impl AsRef<AssumeRoleWithOidcRequest>,

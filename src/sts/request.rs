@@ -189,6 +189,12 @@ impl AssumeRoleRequestBuilder {
     }
 
     /// Checks every rule and builds the request; the error names the field and the rule broken.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the parameter and the rule: RoleArn, RoleSessionName
+    /// (2–64 characters of `A-Z a-z 0-9 . @ _ -`), DurationSeconds (900–43200), the session
+    /// policy (grammar and length).
     pub fn build(self) -> Result<AssumeRoleRequest, Error> {
         let role_arn = validate_role_arn("RoleArn", self.role_arn)?;
         let role_session_name = validate_session_name(self.role_session_name)?;
@@ -345,6 +351,11 @@ impl AssumeRoleWithOidcRequestBuilder {
     }
 
     /// Checks every rule and builds the request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the parameter and the rule (RoleArn, OIDC provider ARN,
+    /// token, session name, duration, policy).
     pub fn build(self) -> Result<AssumeRoleWithOidcRequest, Error> {
         let role_arn = validate_role_arn("RoleArn", self.role_arn)?;
         let oidc_provider_arn = validate_oidc_provider_arn(self.oidc_provider_arn)?;

@@ -507,6 +507,11 @@ impl GetObjectOutput {
     }
 
     /// The whole body in memory (CRC-checked for whole-object reads).
+    ///
+    /// # Errors
+    ///
+    /// A transport error when the body does not arrive whole; [`Error::Integrity`] when its
+    /// CRC-64, computed from the bytes received, differs from the object's.
     pub async fn bytes(self) -> Result<Bytes> {
         let mut out = bytes::BytesMut::new();
         let mut s = self.into_stream();

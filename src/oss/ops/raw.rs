@@ -192,7 +192,7 @@ impl OperationRequest {
 pub struct OperationOutput {
     status: StatusCode,
     headers: HeaderMap,
-    response: reqwest::Response,
+    sent: Sent,
 }
 
 impl From<Sent> for OperationOutput {
@@ -200,7 +200,7 @@ impl From<Sent> for OperationOutput {
         Self {
             status: sent.response.status(),
             headers: sent.response.headers().clone(),
-            response: sent.response,
+            sent,
         }
     }
 }
@@ -226,18 +226,23 @@ impl OperationOutput {
         self.header("x-oss-request-id")
     }
 
-    /// The whole body.
+    /// The whole body, for answers of a bounded size (XML and JSON results): read within the
+    /// client's operation timeout and refused past
+    /// [`MAX_XML_BODY`](crate::limits::MAX_XML_BODY). Stream object data with
+    /// [`into_stream`](Self::into_stream) instead.
     ///
     /// # Errors
     ///
-    /// A transport error when the body does not arrive whole.
+    /// A transport error when the body does not arrive whole, a timeout when the operation's
+    /// deadline passes, [`Error::Response`] when the body is larger than the limit.
     pub async fn bytes(self) -> Result<Bytes> {
-        self.response.bytes().await.map_err(transport_error)
+        self.sent.bytes().await
     }
 
-    /// The body as a stream of chunks (`Unpin`).
+    /// The body as a stream of chunks (`Unpin`), of any size.
     pub fn into_stream(self) -> BoxStream<'static, Result<Bytes>> {
-        self.response
+        self.sent
+            .response
             .bytes_stream()
             .map_err(transport_error)
             .boxed()

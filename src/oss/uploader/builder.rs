@@ -70,6 +70,10 @@ impl UploaderBuilder {
     }
 
     /// Checks the options and builds the uploader.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming `part_size` or `parallelism` when out of range.
     pub fn build(self) -> Result<Uploader> {
         if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&self.part_size) {
             return Err(Error::invalid(

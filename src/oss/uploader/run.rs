@@ -58,6 +58,13 @@ impl WithObjectOptions for UploadRequest {
 impl UploadRequest {
     /// Uploads. Options and inputs are checked before any request; the local file's size and
     /// modification time are read here.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] before any request (bucket, key, options, a path that is not a
+    /// file); [`Error::Io`] reading the source; service, transport and credentials errors of
+    /// the parts; [`Error::Integrity`] when a part or the object's CRC-64 differs from the
+    /// source's. With a checkpoint, a failed upload can be resumed.
     pub async fn send(self) -> Result<UploadOutput> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         self.opts.validate()?;
