@@ -20,6 +20,7 @@
 //! ```
 
 mod body;
+mod checkpoint_file;
 mod client;
 pub mod crc64;
 mod downloader;

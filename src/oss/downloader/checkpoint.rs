@@ -9,12 +9,17 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::oss::checkpoint_file::{self, Format};
 
+/// The checkpoint's file format.
+const FORMAT: Format = Format {
+    magic: MAGIC,
+    version: VERSION,
+    what: "download checkpoint",
+};
 const MAGIC: &str = "alioss.download-checkpoint";
 const VERSION: u32 = 1;
-/// A checkpoint is a few hundred bytes; anything much larger is not one.
-const MAX_CHECKPOINT_BYTES: u64 = 64 * 1024;
 
 /// What the checkpoint records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,25 +45,6 @@ impl CheckpointData {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct Envelope {
-    magic: String,
-    version: u32,
-    checksum: String,
-    data: CheckpointData,
-}
-
-/// What reading a checkpoint found.
-#[derive(Debug)]
-pub(crate) enum Loaded {
-    /// No checkpoint file.
-    Missing,
-    /// A file that is not a valid checkpoint (why).
-    Invalid(String),
-    /// A valid checkpoint.
-    Valid(CheckpointData),
-}
-
 /// How many ranges of `range_size` bytes an object of `size` bytes has.
 pub(crate) fn range_count(size: u64, range_size: u64) -> u64 {
     if range_size == 0 {
@@ -81,74 +67,26 @@ pub(crate) fn checkpoint_path(dir: &Path, bucket: &str, key: &str, destination: 
     dir.join(format!("{}.alioss-download.json", &digest[..32]))
 }
 
-fn checksum(data: &CheckpointData) -> Result<String> {
-    let bytes = serde_json::to_vec(data)
-        .map_err(|e| Error::Response(format!("cannot encode the download checkpoint: {e}")))?;
-    Ok(hex::encode(Sha256::digest(&bytes)))
-}
+/// What reading a checkpoint found.
+pub(crate) type Loaded = checkpoint_file::Loaded<CheckpointData>;
 
 /// Reads the checkpoint at `path`; a missing file is [`Loaded::Missing`], anything unreadable
 /// or tampered with is [`Loaded::Invalid`].
 pub(crate) async fn load(path: &Path) -> Loaded {
-    match tokio::fs::metadata(path).await {
-        Ok(m) if m.len() > MAX_CHECKPOINT_BYTES => {
-            return Loaded::Invalid("too large to be a checkpoint".into())
+    match FORMAT.load::<CheckpointData>(path).await {
+        Loaded::Valid(data) if data.done().is_none() => {
+            Loaded::Invalid("malformed range list".into())
         }
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
-        Err(e) => return Loaded::Invalid(format!("unreadable: {e}")),
+        other => other,
     }
-    let bytes = match tokio::fs::read(path).await {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
-        Err(e) => return Loaded::Invalid(format!("unreadable: {e}")),
-    };
-    let env: Envelope = match serde_json::from_slice(&bytes) {
-        Ok(e) => e,
-        Err(e) => return Loaded::Invalid(format!("not a checkpoint: {e}")),
-    };
-    if env.magic != MAGIC {
-        return Loaded::Invalid("wrong magic".into());
-    }
-    if env.version != VERSION {
-        return Loaded::Invalid(format!("unsupported version {}", env.version));
-    }
-    match checksum(&env.data) {
-        Ok(c) if c == env.checksum => {}
-        _ => return Loaded::Invalid("checksum mismatch".into()),
-    }
-    if env.data.done().is_none() {
-        return Loaded::Invalid("malformed range list".into());
-    }
-    Loaded::Valid(env.data)
 }
 
 /// Writes the checkpoint atomically: a temporary file next to it, then a rename.
 pub(crate) async fn save(path: &Path, data: &CheckpointData) -> Result<()> {
-    let env = Envelope {
-        magic: MAGIC.to_owned(),
-        version: VERSION,
-        checksum: checksum(data)?,
-        data: data.clone(),
-    };
-    let bytes = serde_json::to_vec_pretty(&env)
-        .map_err(|e| Error::Response(format!("cannot encode the download checkpoint: {e}")))?;
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    tokio::fs::write(&tmp, &bytes).await?;
-    tokio::fs::rename(&tmp, path).await?;
-    Ok(())
+    FORMAT.save(path, data).await
 }
 
-/// Removes a file that may not exist.
-pub(crate) async fn remove_if_present(path: &Path) -> Result<()> {
-    match tokio::fs::remove_file(path).await {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e.into()),
-    }
-}
+pub(crate) use checkpoint_file::remove_if_present;
 
 /// `{0,1,2,3,7}` → `0-3,7`.
 pub(crate) fn format_runs(set: &BTreeSet<u64>) -> String {

@@ -10,8 +10,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::oss::checkpoint_file::{self, Format};
 
+/// The checkpoint's file format.
+const FORMAT: Format = Format {
+    magic: MAGIC,
+    version: VERSION,
+    what: "upload checkpoint",
+};
 const MAGIC: &str = "alioss.upload-checkpoint";
 /// Version 2 records each part's CRC-64 and ETag (version 1 only listed part numbers; such a
 /// checkpoint is ignored and the upload starts over).
@@ -42,14 +49,6 @@ pub(crate) struct RecordedPart {
     pub(crate) size: u64,
     pub(crate) crc64: u64,
     pub(crate) etag: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Envelope {
-    magic: String,
-    version: u32,
-    checksum: String,
-    data: CheckpointData,
 }
 
 /// The identity of the upload a checkpoint must match to be resumed.
@@ -137,81 +136,29 @@ impl UploadIdentity {
 }
 
 /// What reading a checkpoint found.
-#[derive(Debug)]
-pub(crate) enum Loaded {
-    /// No checkpoint file.
-    Missing,
-    /// A file that is not a valid checkpoint (why).
-    Invalid(String),
-    /// A valid checkpoint.
-    Valid(CheckpointData),
-}
-
-fn checksum(data: &CheckpointData) -> Result<String> {
-    let bytes = serde_json::to_vec(data)
-        .map_err(|e| Error::Response(format!("cannot encode the upload checkpoint: {e}")))?;
-    Ok(hex::encode(Sha256::digest(&bytes)))
-}
+pub(crate) type Loaded = checkpoint_file::Loaded<CheckpointData>;
 
 /// Reads the checkpoint at `path`; a missing file is [`Loaded::Missing`], anything unreadable
 /// or tampered with is [`Loaded::Invalid`].
 pub(crate) async fn load(path: &Path) -> Loaded {
-    let bytes = match tokio::fs::read(path).await {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
-        Err(e) => return Loaded::Invalid(format!("unreadable: {e}")),
-    };
-    if bytes.len() > 64 * 1024 {
-        return Loaded::Invalid("too large to be a checkpoint".into());
+    match FORMAT.load::<CheckpointData>(path).await {
+        Loaded::Valid(data) if data.upload_id.is_empty() => Loaded::Invalid("no upload id".into()),
+        Loaded::Valid(data) => match check_parts(&data.parts) {
+            Ok(()) => Loaded::Valid(data),
+            Err(why) => Loaded::Invalid(format!("malformed part list: {why}")),
+        },
+        other => other,
     }
-    let env: Envelope = match serde_json::from_slice(&bytes) {
-        Ok(e) => e,
-        Err(e) => return Loaded::Invalid(format!("not a checkpoint: {e}")),
-    };
-    if env.magic != MAGIC {
-        return Loaded::Invalid("wrong magic".into());
-    }
-    if env.version != VERSION {
-        return Loaded::Invalid(format!("unsupported version {}", env.version));
-    }
-    match checksum(&env.data) {
-        Ok(c) if c == env.checksum => {}
-        _ => return Loaded::Invalid("checksum mismatch".into()),
-    }
-    if env.data.upload_id.is_empty() {
-        return Loaded::Invalid("no upload id".into());
-    }
-    if let Err(why) = check_parts(&env.data.parts) {
-        return Loaded::Invalid(format!("malformed part list: {why}"));
-    }
-    Loaded::Valid(env.data)
 }
 
 /// Writes the checkpoint atomically: a temporary file next to it, then a rename.
 pub(crate) async fn save(path: &Path, data: &CheckpointData) -> Result<()> {
-    let env = Envelope {
-        magic: MAGIC.to_owned(),
-        version: VERSION,
-        checksum: checksum(data)?,
-        data: data.clone(),
-    };
-    let bytes = serde_json::to_vec_pretty(&env)
-        .map_err(|e| Error::Response(format!("cannot encode the upload checkpoint: {e}")))?;
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    tokio::fs::write(&tmp, &bytes).await?;
-    tokio::fs::rename(&tmp, path).await?;
-    Ok(())
+    FORMAT.save(path, data).await
 }
 
 /// Removes the checkpoint (a missing one is fine).
 pub(crate) async fn remove(path: &Path) -> Result<()> {
-    match tokio::fs::remove_file(path).await {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    checkpoint_file::remove_if_present(path).await
 }
 
 /// Part numbers 1–10000, strictly increasing, each with an ETag of sane length.
