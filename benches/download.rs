@@ -11,71 +11,20 @@
 //! `DOWNLOAD_BENCH_ROUNDS` (default 5) the rounds, `DOWNLOAD_BENCH_DIR` where files are written
 //! (default `/dev/shm`, so disk speed is not what is measured).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use alioss::credentials::StaticCredentialsProvider;
-use alioss::oss::{Client, Downloader};
-use alioss_emulator::{Emulator, EmulatorConfig};
+use alioss::oss::Downloader;
 
-const BUCKET: &str = "examplebucket";
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{
+    admin, content, env_u64, mb_per_s, median, scratch_dir, start_emulator, PeakRss, BUCKET,
+};
+
 const KEY: &str = "bench/download.bin";
 const CURL: &str = "curl";
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// `(VmHWM, VmRSS)` of this process in KiB.
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
-}
-
-/// Resets the peak-RSS counter (Linux ≥ 4.0: writing 5 to clear_refs resets VmHWM to VmRSS).
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-fn scratch_dir() -> tempfile::TempDir {
-    let base = std::env::var_os("DOWNLOAD_BENCH_DIR")
-        .map(PathBuf::from)
-        .or_else(|| Some(PathBuf::from("/dev/shm")).filter(|p| p.is_dir()));
-    match base {
-        Some(b) => tempfile::tempdir_in(b),
-        None => tempfile::tempdir(),
-    }
-    .expect("temp dir")
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-/// Pseudo-random bytes (xorshift), so nothing compresses or dedups.
-fn content(size: usize) -> Vec<u8> {
-    let mut out = vec![0u8; size];
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    for chunk in out.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-    }
-    out
-}
 
 struct Method {
     name: &'static str,
@@ -94,9 +43,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<(), String>>,
 {
-    let resettable = reset_peak();
-    let (hwm_before, rss_before) = memory_kib();
-    let baseline = if resettable { rss_before } else { hwm_before };
+    let peak = PeakRss::start();
     let mut speeds = Vec::new();
     for round in 0..rounds {
         let _ = std::fs::remove_file(dest);
@@ -107,13 +54,12 @@ where
         let elapsed = started.elapsed();
         let got = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
         assert_eq!(got, size, "{name} wrote {got} of {size} bytes");
-        speeds.push(size as f64 / elapsed.as_secs_f64() / 1e6);
+        speeds.push(mb_per_s(size, elapsed));
     }
-    let (hwm_after, _) = memory_kib();
     let m = Method {
         name,
         median_mb_s: median(speeds.clone()),
-        peak_growth_mib: hwm_after.saturating_sub(baseline) as f64 / 1024.0,
+        peak_growth_mib: peak.growth_kib() as f64 / 1024.0,
     };
     println!(
         "{:<44} median {:>8.1} MB/s   rounds {:?}   peak RSS growth {:>6.1} MiB",
@@ -159,20 +105,8 @@ fn main() {
 async fn run() {
     let size = env_u64("DOWNLOAD_BENCH_MIB", 256) * 1024 * 1024;
     let rounds = env_u64("DOWNLOAD_BENCH_ROUNDS", 5).max(1);
-    let emu = Emulator::builder()
-        .config(EmulatorConfig::demo())
-        .fast_etags(true)
-        .start()
-        .await
-        .expect("emulator");
-    let client = Client::builder()
-        .region("cn-hangzhou")
-        .endpoint(emu.endpoint())
-        .credentials(StaticCredentialsProvider::new(
-            emu.user_credentials("admin").expect("admin"),
-        ))
-        .build()
-        .expect("client");
+    let emu = start_emulator(true).await;
+    let client = admin(&emu);
     let body = content(size as usize);
     client
         .put_object(BUCKET, KEY)
@@ -180,7 +114,7 @@ async fn run() {
         .send()
         .await
         .expect("upload the object");
-    let dir = scratch_dir();
+    let dir = scratch_dir("DOWNLOAD_BENCH_DIR");
     let dest = dir.path().join("download.bin");
     println!(
         "download of {} MiB from the in-process emulator, {rounds} rounds, into {}",

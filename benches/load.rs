@@ -22,38 +22,16 @@ use alioss::credentials::{Credentials, StaticCredentialsProvider};
 use alioss::oss::{Client, Uploader};
 use alioss_emulator::{Emulator, EmulatorConfig};
 
-const BUCKET: &str = "examplebucket";
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{env_u64, memory_kib, reset_peak, BUCKET};
+
 const MIB: u64 = 1024 * 1024;
 const PART: u64 = 8 * MIB;
 const PARALLELISM: usize = 4;
 /// The chunk a file part is read in (see `Body::from_file_range`).
 const READ_CHUNK: u64 = 512 * 1024;
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// `(VmHWM, VmRSS)` of this process in KiB.
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
-}
-
-/// Resets the peak-RSS counter (Linux: writing 5 to clear_refs resets VmHWM to VmRSS).
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
 
 fn work_dir() -> PathBuf {
     std::env::var_os("LOAD_BENCH_DIR")

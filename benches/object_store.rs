@@ -16,34 +16,20 @@ use std::path::Path as FsPath;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alioss::credentials::StaticCredentialsProvider;
 use alioss::object_store::v0_14::OssStore;
 use alioss::oss::Client;
-use alioss_emulator::{Emulator, EmulatorConfig};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload, WriteMultipart};
 use object_store_0_14 as object_store;
 
-const BUCKET: &str = "examplebucket";
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{admin, env_u64, mb_per_s, median, start_emulator, BUCKET};
+
 const CURL: &str = "/usr/bin/curl";
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-fn mb_per_s(bytes: u64, d: Duration) -> f64 {
-    bytes as f64 / d.as_secs_f64() / 1e6
-}
 
 /// Runs curl with `args` then the URL (the URL goes to argv only; it is never printed).
 async fn curl(args: &[&std::ffi::OsStr], headers: &[(String, String)], url: &str) {
@@ -114,20 +100,8 @@ async fn run() {
     let mib = env_u64("OBJECT_STORE_BENCH_MIB", 256);
     let rounds = env_u64("OBJECT_STORE_BENCH_ROUNDS", 3).max(1);
     let size = mib * 1024 * 1024;
-    let emu = Emulator::builder()
-        .config(EmulatorConfig::demo())
-        .fast_etags(true)
-        .start()
-        .await
-        .expect("emulator");
-    let client = Client::builder()
-        .region("cn-hangzhou")
-        .endpoint(emu.endpoint())
-        .credentials(StaticCredentialsProvider::new(
-            emu.user_credentials("admin").expect("demo user"),
-        ))
-        .build()
-        .expect("client");
+    let emu = start_emulator(true).await;
+    let client = admin(&emu);
     let store: Arc<dyn ObjectStore> =
         Arc::new(OssStore::new(client.clone(), BUCKET).expect("store"));
 

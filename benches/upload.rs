@@ -20,73 +20,23 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use alioss::credentials::StaticCredentialsProvider;
 use alioss::oss::{Body, Client, Uploader};
-use alioss_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use alioss_emulator::{Emulator, EmulatorConfig};
 
-const BUCKET: &str = "examplebucket";
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{admin, client, env_u64, mb_per_s, median, start_emulator, PeakRss, XorShift, BUCKET};
+
 const CURL: &str = "/usr/bin/curl";
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// `(VmHWM, VmRSS)` of this process in KiB.
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
-}
-
-/// Resets the peak-RSS counter (Linux ≥ 4.0: writing 5 to clear_refs resets VmHWM to VmRSS).
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// A temporary directory for the file and the directory store: `UPLOAD_BENCH_DIR`, else
-/// `/dev/shm` (tmpfs: no disk speed or free-space noise), else the system's temp directory.
-fn scratch_dir() -> tempfile::TempDir {
-    let base = std::env::var_os("UPLOAD_BENCH_DIR")
-        .map(PathBuf::from)
-        .or_else(|| Some(PathBuf::from("/dev/shm")).filter(|p| p.is_dir()));
-    match base {
-        Some(b) => tempfile::tempdir_in(b),
-        None => tempfile::tempdir(),
-    }
-    .expect("temp dir")
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-fn mb_per_s(bytes: u64, d: Duration) -> f64 {
-    bytes as f64 / d.as_secs_f64() / 1e6
-}
 
 fn write_file(path: &Path, size: u64) {
     let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
     let mut block = vec![0u8; 1 << 20];
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut random = XorShift::new();
     let mut left = size;
     while left > 0 {
-        for chunk in block.chunks_mut(8) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-        }
+        random.fill(&mut block);
         let n = left.min(block.len() as u64) as usize;
         f.write_all(&block[..n]).unwrap();
         left -= n as u64;
@@ -114,9 +64,7 @@ where
 {
     let name = name.into();
     let mut speeds = Vec::new();
-    let resettable = reset_peak();
-    let (hwm_before, rss_before) = memory_kib();
-    let baseline = if resettable { rss_before } else { hwm_before };
+    let peak = PeakRss::start();
     for _ in 0..rounds {
         let started = Instant::now();
         if let Err(e) = once().await {
@@ -133,28 +81,11 @@ where
             let _ = admin.delete_object(BUCKET, key).send().await;
         }
     }
-    let (hwm_after, _) = memory_kib();
     Method {
         name,
         speeds,
-        peak_growth_kib: hwm_after.saturating_sub(baseline),
+        peak_growth_kib: peak.growth_kib(),
     }
-}
-
-fn client(endpoint: &str, creds: alioss::Credentials) -> Client {
-    Client::builder()
-        .region("cn-hangzhou")
-        .endpoint(endpoint)
-        .credentials(StaticCredentialsProvider::new(creds))
-        .build()
-        .expect("client")
-}
-
-fn admin(emu: &EmulatorHandle) -> Client {
-    client(
-        emu.endpoint(),
-        emu.user_credentials("admin").expect("demo user"),
-    )
 }
 
 /// curl uploads `file` to `url` (sending the headers the URL was signed with).
@@ -435,7 +366,7 @@ async fn sink_methods(
 async fn bench() {
     let size = env_u64("UPLOAD_BENCH_MIB", 256) * 1024 * 1024;
     let rounds = env_u64("UPLOAD_BENCH_ROUNDS", 3).max(1);
-    let dir = scratch_dir();
+    let dir = common::scratch_dir("UPLOAD_BENCH_DIR");
     let path = dir.path().join("upload-bench.bin");
     write_file(&path, size);
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -456,7 +387,7 @@ async fn bench() {
     //    object in memory, so the growth of the peak RSS is the client's (plus the emulator's
     //    streaming buffers).
     {
-        let store = scratch_dir();
+        let store = common::scratch_dir("UPLOAD_BENCH_DIR");
         let emu = Emulator::builder()
             .config(EmulatorConfig::demo())
             .data_dir(store.path())
@@ -496,12 +427,7 @@ async fn bench() {
     //    them (MD5, ~0.5 GB/s on one core, caps every client), then with `fast_etags`, where the
     //    emulator only CRCs bodies and so is not what the benchmark measures.
     for fast_etags in [false, true] {
-        let emu = Emulator::builder()
-            .config(EmulatorConfig::demo())
-            .fast_etags(fast_etags)
-            .start()
-            .await
-            .expect("emulator");
+        let emu = start_emulator(fast_etags).await;
         let oss = admin(&emu);
         let mut results = Vec::new();
         if curl {

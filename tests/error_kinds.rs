@@ -16,7 +16,7 @@ use alioss::sts::AssumeRoleRequest;
 use alioss::{Error, ErrorKind};
 use alioss_emulator::EmulatorHandle;
 use alioss_emulator::Fault;
-use support::emulator::{admin, client_with, fast_retries, start, sts_client, BUCKET};
+use support::emulator::{admin, assume_role, client_with, fast_retries, start, sts_client, BUCKET};
 use support::oss::{MockServer, Reply};
 
 fn no_retries(emu: &EmulatorHandle, creds: Credentials) -> Client {
@@ -32,19 +32,9 @@ async fn put(client: &Client, key: &str) -> Result<(), Error> {
         .map(drop)
 }
 
+/// Credentials from AssumeRole on `RamOssTest` for `secs` seconds under `policy`.
 async fn sts_credentials(emu: &EmulatorHandle, policy: Option<&str>, secs: u64) -> Credentials {
-    let mut b = AssumeRoleRequest::builder()
-        .role_arn(emu.role_arn("RamOssTest").unwrap())
-        .role_session_name("kinds")
-        .duration_seconds(secs);
-    if let Some(p) = policy {
-        b = b.policy_json(p);
-    }
-    sts_client(emu)
-        .assume_role(b.build().unwrap())
-        .await
-        .unwrap()
-        .credentials
+    assume_role(emu, "RamOssTest", "kinds", policy, secs).await
 }
 
 #[tokio::test]

@@ -8,279 +8,38 @@
 //! `multipart_put_part_out_of_order` exist only in 0.14); none is skipped (`put_opts` runs with `supports_update = false`: OSS has
 //! no conditional write on an ETag, so `PutMode::Update` answers `NotImplemented`).
 
-use alioss::credentials::Clock;
 use alioss::object_store::v0_13::OssStore;
-use alioss::oss::Client;
-use alioss::providers::AssumeRoleCredentialsProvider;
-use alioss::sts::AssumeRoleRequest;
-use alioss_emulator::EmulatorHandle;
 use object_store_0_13 as os;
-use os::integration;
-use os::path::Path;
-use os::{ObjectStore as _, ObjectStoreExt as _};
 
 mod support;
 
-use support::emulator::{admin, start, sts_client, BUCKET};
+#[macro_use]
+#[path = "object_store_suite/mod.rs"]
+mod suite;
 
-/// The store on a fresh emulator with the admin's keys.
-async fn store() -> (EmulatorHandle, OssStore) {
-    let emu = start().await;
-    let store = OssStore::new(admin(&emu), BUCKET).unwrap();
-    (emu, store)
-}
-
-#[tokio::test]
-async fn v0_13_put_get_delete_list() {
-    let (_emu, s) = store().await;
-    integration::put_get_delete_list(&s).await;
-}
-
-#[tokio::test]
-async fn v0_13_put_get_attributes() {
-    let (_emu, s) = store().await;
-    integration::put_get_attributes(&s).await;
-}
-
-#[tokio::test]
-async fn v0_13_get_opts() {
-    let (_emu, s) = store().await;
-    integration::get_opts(&s).await;
-}
-
-#[tokio::test]
-async fn v0_13_put_opts() {
-    let (_emu, s) = store().await;
-    integration::put_opts(&s, false).await;
-}
-
-#[tokio::test]
-async fn v0_13_stream_get() {
-    let (_emu, s) = store().await;
-    integration::stream_get(&s).await;
-}
-
-#[tokio::test]
-async fn v0_13_list_uses_directories_correctly() {
-    let (_emu, s) = store().await;
-    integration::list_uses_directories_correctly(&s).await;
-}
-
-#[tokio::test]
-async fn v0_13_list_with_delimiter() {
-    let (_emu, s) = store().await;
-    integration::list_with_delimiter(&s).await;
-}
-
-#[tokio::test]
-async fn v0_13_list_with_offset_exclusivity() {
-    let (_emu, s) = store().await;
-    integration::list_with_offset_exclusivity(&s).await;
-}
-
-#[tokio::test]
-async fn v0_13_list_paginated() {
-    let (_emu, s) = store().await;
-    integration::list_paginated(&s, &s).await;
-}
-
-#[tokio::test]
-async fn v0_13_get_nonexistent_object() {
-    let (_emu, s) = store().await;
-    let err = integration::get_nonexistent_object(&s, None)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, os::Error::NotFound { .. }), "{err}");
-}
-
-#[tokio::test]
-async fn v0_13_rename_and_copy() {
-    let (_emu, s) = store().await;
-    integration::rename_and_copy(&s).await;
-}
-
-#[tokio::test]
-async fn v0_13_copy_if_not_exists() {
-    let (_emu, s) = store().await;
-    integration::copy_if_not_exists(&s).await;
-}
-
-#[tokio::test]
-async fn v0_13_copy_rename_nonexistent_object() {
-    let (_emu, s) = store().await;
-    integration::copy_rename_nonexistent_object(&s).await;
-}
-
-#[tokio::test]
-async fn v0_13_multipart() {
-    let (_emu, s) = store().await;
-    integration::multipart(&s, &s).await;
-}
-
-#[tokio::test]
-async fn v0_13_multipart_race_condition() {
-    let (_emu, s) = store().await;
-    integration::multipart_race_condition(&s, true).await;
-}
-
-#[tokio::test]
-async fn v0_13_multipart_out_of_order() {
-    let (_emu, s) = store().await;
-    integration::multipart_out_of_order(&s).await;
-}
-
-#[tokio::test]
-async fn v0_13_suite_under_a_prefix() {
-    let (emu, s) = store().await;
-    let s = s.with_prefix("tenant/a/").unwrap();
-    integration::put_get_delete_list(&s).await;
-    integration::list_with_delimiter(&s).await;
-    integration::rename_and_copy(&s).await;
-    // Everything stayed under the prefix.
-    let keys: Vec<String> = admin(&emu)
-        .list_objects_v2(BUCKET)
-        .send()
-        .await
-        .unwrap()
-        .objects
-        .into_iter()
-        .map(|o| o.key)
-        .collect();
-    assert!(keys.iter().all(|k| k.starts_with("tenant/a/")), "{keys:?}");
-}
-
-/// Deletes every object of the store (each suite function expects an empty store), through the
-/// store itself.
-async fn clear(s: &OssStore) {
-    use futures_util::StreamExt as _;
-    let locations = s.list(None).map(|m| m.map(|m| m.location)).boxed();
-    let deleted: Vec<_> = s.delete_stream(locations).collect().await;
-    assert!(deleted.iter().all(Result::is_ok), "{deleted:?}");
-}
-
-/// Exactly what the store needs: read, write, list, delete, and multipart cleanup.
-const STORE_POLICY: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["oss:GetObject","oss:PutObject","oss:DeleteObject","oss:AbortMultipartUpload","oss:ListParts"],"Resource":["acs:oss:*:*:examplebucket/*"]},{"Effect":"Allow","Action":["oss:ListObjects"],"Resource":["acs:oss:*:*:examplebucket"]}]}"#;
-
-/// The same, without `oss:DeleteObject`.
-const NO_DELETE_POLICY: &str = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["oss:GetObject","oss:PutObject","oss:AbortMultipartUpload","oss:ListParts"],"Resource":["acs:oss:*:*:examplebucket/*"]},{"Effect":"Allow","Action":["oss:ListObjects"],"Resource":["acs:oss:*:*:examplebucket"]}]}"#;
-
-/// A store whose client gets refreshing credentials from AssumeRole on `RamOssReader` with
-/// `policy` as the session policy.
-fn sts_store(emu: &EmulatorHandle, policy: &str) -> OssStore {
-    let request = AssumeRoleRequest::builder()
-        .role_arn(emu.role_arn("RamOssReader").unwrap())
-        .role_session_name("object-store")
-        .duration_seconds(900)
-        .policy_json(policy)
-        .build()
-        .unwrap();
-    let clock = emu.clock().clone();
-    let provider = AssumeRoleCredentialsProvider::builder(sts_client(emu), request)
-        .clock(Clock::from_fn(move || clock.now()))
-        .build();
-    let client = Client::builder()
-        .region("cn-hangzhou")
-        .endpoint(emu.endpoint())
-        .credentials(provider)
-        .build()
-        .unwrap();
-    OssStore::from_url_with_client("oss://examplebucket/sts", client).unwrap()
+object_store_suite! {
+    v0_13_put_get_delete_list => put_get_delete_list,
+    v0_13_put_get_attributes => put_get_attributes,
+    v0_13_get_opts => get_opts,
+    v0_13_put_opts => put_opts,
+    v0_13_stream_get => stream_get,
+    v0_13_list_uses_directories_correctly => list_uses_directories_correctly,
+    v0_13_list_with_delimiter => list_with_delimiter,
+    v0_13_list_with_offset_exclusivity => list_with_offset_exclusivity,
+    v0_13_list_paginated => list_paginated,
+    v0_13_get_nonexistent_object => get_nonexistent_object,
+    v0_13_rename_and_copy => rename_and_copy,
+    v0_13_copy_if_not_exists => copy_if_not_exists,
+    v0_13_copy_rename_nonexistent_object => copy_rename_nonexistent_object,
+    v0_13_multipart => multipart,
+    v0_13_multipart_race_condition => multipart_race_condition,
+    v0_13_multipart_out_of_order => multipart_out_of_order,
+    v0_13_suite_under_a_prefix => suite_under_a_prefix,
+    v0_13_a_session_policy_without_delete_answers_permission_denied_with_the_hint => a_session_policy_without_delete_answers_permission_denied_with_the_hint,
+    v0_13_store_from_an_oss_url_and_environment_variables => store_from_an_oss_url_and_environment_variables,
 }
 
 #[tokio::test]
 async fn v0_13_suite_with_assume_role_credentials_under_a_narrow_session_policy() {
-    let emu = start().await;
-    let s = sts_store(&emu, STORE_POLICY);
-    clear(&s).await;
-    integration::put_get_delete_list(&s).await;
-    clear(&s).await;
-    integration::put_get_attributes(&s).await;
-    clear(&s).await;
-    integration::get_opts(&s).await;
-    clear(&s).await;
-    integration::put_opts(&s, false).await;
-    clear(&s).await;
-    integration::stream_get(&s).await;
-    clear(&s).await;
-    integration::list_uses_directories_correctly(&s).await;
-    clear(&s).await;
-    integration::list_with_delimiter(&s).await;
-    clear(&s).await;
-    integration::list_with_offset_exclusivity(&s).await;
-    clear(&s).await;
-    integration::list_paginated(&s, &s).await;
-    clear(&s).await;
-    let err = integration::get_nonexistent_object(&s, None)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, os::Error::NotFound { .. }), "{err}");
-    clear(&s).await;
-    integration::rename_and_copy(&s).await;
-    clear(&s).await;
-    integration::copy_if_not_exists(&s).await;
-    clear(&s).await;
-    integration::copy_rename_nonexistent_object(&s).await;
-    clear(&s).await;
-    integration::multipart(&s, &s).await;
-    clear(&s).await;
-    integration::multipart_race_condition(&s, true).await;
-    clear(&s).await;
-    integration::multipart_out_of_order(&s).await;
-}
-
-#[tokio::test]
-async fn v0_13_a_session_policy_without_delete_answers_permission_denied_with_the_hint() {
-    let emu = start().await;
-    let s = sts_store(&emu, NO_DELETE_POLICY);
-    let path = Path::from("kept.txt");
-    s.put(&path, "data".into()).await.unwrap();
-    let err = s.delete(&path).await.unwrap_err();
-    let os::Error::PermissionDenied {
-        path: denied,
-        source,
-    } = &err
-    else {
-        panic!("expected PermissionDenied, got {err:?}");
-    };
-    assert_eq!(denied, "sts/kept.txt");
-    let text = source.to_string();
-    assert!(text.contains("AccessDenied"), "{text}");
-    assert!(text.contains("Hint:"), "{text}");
-    // Nothing was deleted.
-    let data = s.get(&path).await.unwrap().bytes().await.unwrap();
-    assert_eq!(data.as_ref(), b"data");
-}
-
-#[tokio::test]
-async fn v0_13_store_from_an_oss_url_and_environment_variables() {
-    let emu = start().await;
-    let creds = emu.user_credentials("admin").unwrap();
-    let env = alioss::credentials::EnvironmentSource::from_map([
-        ("OSS_ACCESS_KEY_ID", creds.access_key_id().to_owned()),
-        (
-            "OSS_ACCESS_KEY_SECRET",
-            creds.access_key_secret().to_owned(),
-        ),
-        ("OSS_REGION", "cn-hangzhou".to_owned()),
-        ("OSS_ENDPOINT", emu.endpoint().to_owned()),
-    ]);
-    let s = OssStore::from_url_with_env("oss://examplebucket/from-env/", env).unwrap();
-    assert_eq!(s.prefix(), "from-env/");
-    assert_eq!(s.to_string(), "OssStore(oss://examplebucket/from-env/)");
-    s.put(&Path::from("a.txt"), "hi".into()).await.unwrap();
-    let got = admin(&emu)
-        .get_object(BUCKET, "from-env/a.txt")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(got.as_ref(), b"hi");
-    let err = OssStore::from_url_with_env(
-        "s3://examplebucket",
-        alioss::credentials::EnvironmentSource::from_map([("OSS_REGION", "cn-hangzhou")]),
-    )
-    .unwrap_err();
-    assert_eq!(err.as_invalid_input().unwrap().field(), "url");
+    suite::suite_with_assume_role_credentials_under_a_narrow_session_policy().await;
 }

@@ -5,9 +5,7 @@
 
 use std::time::Duration;
 
-use alioss::credentials::Credentials;
-use alioss::oss::{crc64, ObjectAcl, WithObjectOptions as _};
-use alioss::sts::AssumeRoleRequest;
+use alioss::oss::{crc64, Client, ObjectAcl, WithObjectOptions as _};
 use alioss_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use base64::Engine as _;
 use futures_util::TryStreamExt;
@@ -15,7 +13,9 @@ use md5::Digest as _;
 
 mod support;
 
-use support::emulator::{admin, client_with, fast_retries, get_bytes, start, sts_client, BUCKET};
+use support::emulator::{
+    admin, assume_role, client_with, fast_retries, get_bytes, get_bytes_in, put_body, start, BUCKET,
+};
 
 /// A second bucket in the demo bucket's region (OSS copies within a region).
 const OTHER_BUCKET: &str = "copytarget";
@@ -35,19 +35,21 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
         .collect()
 }
 
-async fn assume_role(emu: &EmulatorHandle, role: &str, policy: Option<&str>) -> Credentials {
-    let mut b = AssumeRoleRequest::builder()
-        .role_arn(emu.role_arn(role).unwrap())
-        .role_session_name("objects-test")
-        .duration_seconds(3600);
-    if let Some(p) = policy {
-        b = b.policy_json(p);
-    }
-    sts_client(emu)
-        .assume_role(b.build().unwrap())
+/// The error `$request` answers when sent (it must fail).
+macro_rules! refused {
+    ($request:expr) => {
+        $request.send().await.unwrap_err()
+    };
+}
+
+/// Every object under `prefix` in [`BUCKET`] (all pages).
+async fn list_all(oss: &Client, prefix: &str) -> Vec<alioss::oss::ObjectSummary> {
+    oss.list_objects_v2(BUCKET)
+        .prefix(prefix)
+        .into_stream()
+        .try_collect()
         .await
         .unwrap()
-        .credentials
 }
 
 #[tokio::test]
@@ -97,42 +99,23 @@ async fn copy_object_keeps_or_replaces_metadata_in_and_across_buckets() {
     assert_eq!(head.metadata.get("author").map(String::as_str), Some("bob"));
     assert_eq!(head.content_type.as_deref(), Some("application/x-test"));
     assert_eq!(head.tagging_count, None);
-    let copied = oss
-        .get_object(OTHER_BUCKET, "copied/replaced.bin")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(copied.as_ref(), &data[..]);
+    let copied = get_bytes_in(&oss, OTHER_BUCKET, "copied/replaced.bin").await;
+    assert_eq!(copied, data);
 }
 
 #[tokio::test]
 async fn copy_from_a_key_the_credentials_cannot_read_is_access_denied() {
     let emu = start().await;
-    admin(&emu)
-        .put_object(BUCKET, "private/secret.txt")
-        .body("secret")
-        .send()
-        .await
-        .unwrap();
+    put_body(&admin(&emu), "private/secret.txt", "secret").await;
     // RamOssTest may only PutObject: it may write the target but not read the source.
-    let creds = assume_role(&emu, "RamOssTest", None).await;
+    let creds = assume_role(&emu, "RamOssTest", "objects-test", None, 3600).await;
     let oss = client_with(&emu, creds, fast_retries());
-    let err = oss
+    let err = refused!(oss
         .copy_object(BUCKET, "private/secret.txt", BUCKET, "src/stolen.txt")
-        .multipart_threshold(None)
-        .send()
-        .await
-        .unwrap_err();
+        .multipart_threshold(None));
     assert_eq!(err.code(), Some("AccessDenied"), "{err}");
     assert!(err.hint().is_some(), "{err}");
-    let missing = admin(&emu)
-        .head_object(BUCKET, "src/stolen.txt")
-        .send()
-        .await
-        .unwrap_err();
+    let missing = refused!(admin(&emu).head_object(BUCKET, "src/stolen.txt"));
     assert_eq!(missing.status(), Some(404));
 }
 
@@ -140,22 +123,11 @@ async fn copy_from_a_key_the_credentials_cannot_read_is_access_denied() {
 async fn copy_with_forbid_overwrite_refuses_an_existing_target() {
     let emu = start().await;
     let oss = admin(&emu);
-    oss.put_object(BUCKET, "fo/a")
-        .body("a")
-        .send()
-        .await
-        .unwrap();
-    oss.put_object(BUCKET, "fo/b")
-        .body("b")
-        .send()
-        .await
-        .unwrap();
-    let err = oss
+    put_body(&oss, "fo/a", "a").await;
+    put_body(&oss, "fo/b", "b").await;
+    let err = refused!(oss
         .copy_object(BUCKET, "fo/a", BUCKET, "fo/b")
-        .forbid_overwrite(true)
-        .send()
-        .await
-        .unwrap_err();
+        .forbid_overwrite(true));
     assert_eq!(err.code(), Some("FileAlreadyExists"), "{err}");
     assert_eq!(get_bytes(&oss, "fo/b").await, b"b");
     oss.copy_object(BUCKET, "fo/a", BUCKET, "fo/c")
@@ -164,12 +136,9 @@ async fn copy_with_forbid_overwrite_refuses_an_existing_target() {
         .await
         .unwrap();
     assert_eq!(get_bytes(&oss, "fo/c").await, b"a");
-    let err = oss
+    let err = refused!(oss
         .copy_object(BUCKET, "fo/missing", BUCKET, "fo/d")
-        .multipart_threshold(None)
-        .send()
-        .await
-        .unwrap_err();
+        .multipart_threshold(None));
     assert_eq!(err.code(), Some("NoSuchKey"), "{err}");
 }
 
@@ -177,34 +146,20 @@ async fn copy_with_forbid_overwrite_refuses_an_existing_target() {
 async fn copy_source_conditions_answer_412_and_304() {
     let emu = start().await;
     let oss = admin(&emu);
-    let put = oss
-        .put_object(BUCKET, "cond/src")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
+    let put = put_body(&oss, "cond/src", "x").await;
     let etag = put.etag.unwrap();
-    let err = oss
+    let err = refused!(oss
         .copy_object(BUCKET, "cond/src", BUCKET, "cond/dst")
-        .if_match("\"0000\"")
-        .send()
-        .await
-        .unwrap_err();
+        .if_match("\"0000\""));
     assert_eq!(err.status(), Some(412), "{err}");
-    let err = oss
+    let err = refused!(oss
         .copy_object(BUCKET, "cond/src", BUCKET, "cond/dst")
-        .if_none_match(etag.clone())
-        .send()
-        .await
-        .unwrap_err();
+        .if_none_match(etag.clone()));
     assert_eq!(err.status(), Some(304), "{err}");
     let past = emu.clock().now() - Duration::from_secs(3600);
-    let err = oss
+    let err = refused!(oss
         .copy_object(BUCKET, "cond/src", BUCKET, "cond/dst")
-        .if_unmodified_since(past)
-        .send()
-        .await
-        .unwrap_err();
+        .if_unmodified_since(past));
     assert_eq!(err.status(), Some(412), "{err}");
     oss.copy_object(BUCKET, "cond/src", BUCKET, "cond/dst")
         .if_match(etag)
@@ -242,15 +197,8 @@ async fn sources_over_the_threshold_are_copied_part_by_part_with_crc_checked() {
         .unwrap();
     assert_eq!(head.object_type, Some(alioss::oss::ObjectType::Multipart));
     assert_eq!(head.metadata.get("kind").map(String::as_str), Some("big"));
-    let got = oss
-        .get_object(OTHER_BUCKET, "big/dst.bin")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(got.as_ref(), &data[..]);
+    let got = get_bytes_in(&oss, OTHER_BUCKET, "big/dst.bin").await;
+    assert_eq!(got, data);
 }
 
 #[tokio::test]
@@ -258,11 +206,7 @@ async fn upload_part_copy_copies_a_range_into_a_part() {
     let emu = start().await;
     let oss = admin(&emu);
     let data = pattern(300 * 1024, 3);
-    oss.put_object(BUCKET, "upc/src")
-        .body(data.clone())
-        .send()
-        .await
-        .unwrap();
+    put_body(&oss, "upc/src", data.clone()).await;
     let up = oss
         .multipart_upload(BUCKET, "upc/dst")
         .initiate()
@@ -281,18 +225,11 @@ async fn upload_part_copy_copies_a_range_into_a_part() {
         .send()
         .await
         .unwrap();
-    let err = up
+    let err = refused!(up
         .upload_part_copy(3, BUCKET, "upc/src")
-        .range(0, 400 * 1024)
-        .send()
-        .await
-        .unwrap_err();
+        .range(0, 400 * 1024));
     assert_eq!(err.code(), Some("InvalidRange"), "{err}");
-    let err = up
-        .upload_part_copy(0, BUCKET, "upc/src")
-        .send()
-        .await
-        .unwrap_err();
+    let err = refused!(up.upload_part_copy(0, BUCKET, "upc/src"));
     assert!(err.as_invalid_input().is_some(), "{err}");
     up.complete([
         alioss::oss::CompletedPart::new(1, p1.etag),
@@ -310,7 +247,7 @@ async fn delete_multiple_objects_in_verbose_and_quiet_modes_with_odd_keys() {
     let oss = admin(&emu);
     let keys = ["dm/a b", "dm/x&y<z>", "dm/ünï", "dm/plain"];
     for k in keys {
-        oss.put_object(BUCKET, k).body("1").send().await.unwrap();
+        put_body(&oss, k, "1").await;
     }
     let out = oss
         .delete_multiple_objects(BUCKET)
@@ -333,13 +270,7 @@ async fn delete_multiple_objects_in_verbose_and_quiet_modes_with_odd_keys() {
         .await
         .unwrap();
     assert!(quiet.deleted.is_empty());
-    let left: Vec<_> = oss
-        .list_objects_v2(BUCKET)
-        .prefix("dm/")
-        .into_stream()
-        .try_collect()
-        .await
-        .unwrap();
+    let left = list_all(&oss, "dm/").await;
     assert!(left.is_empty(), "{left:?}");
 }
 
@@ -348,15 +279,12 @@ async fn delete_objects_batches_any_number_of_keys_and_1001_in_one_request_is_re
     let emu = start().await;
     let oss = admin(&emu);
     let keys: Vec<String> = (0..2100).map(|i| format!("many/{i:05}")).collect();
-    let err = oss
+    let err = refused!(oss
         .delete_multiple_objects(BUCKET)
-        .keys(keys[..1001].iter().cloned())
-        .send()
-        .await
-        .unwrap_err();
+        .keys(keys[..1001].iter().cloned()));
     assert_eq!(err.as_invalid_input().unwrap().field(), "keys");
     for k in keys.iter().step_by(100) {
-        oss.put_object(BUCKET, k).body("x").send().await.unwrap();
+        put_body(&oss, k, "x").await;
     }
     let batches: Vec<Vec<String>> = oss
         .delete_objects(BUCKET, keys.clone(), 2)
@@ -367,13 +295,7 @@ async fn delete_objects_batches_any_number_of_keys_and_1001_in_one_request_is_re
         batches.iter().map(Vec::len).collect::<Vec<_>>(),
         [1000, 1000, 100]
     );
-    let left: Vec<_> = oss
-        .list_objects_v2(BUCKET)
-        .prefix("many/")
-        .into_stream()
-        .try_collect()
-        .await
-        .unwrap();
+    let left = list_all(&oss, "many/").await;
     assert!(left.is_empty());
 }
 
@@ -417,12 +339,7 @@ async fn the_emulator_refuses_1001_keys_and_a_missing_content_md5() {
 async fn conditional_get_and_head_answer_304_and_412() {
     let emu = start().await;
     let oss = admin(&emu);
-    let put = oss
-        .put_object(BUCKET, "c/obj")
-        .body("hello")
-        .send()
-        .await
-        .unwrap();
+    let put = put_body(&oss, "c/obj", "hello").await;
     let etag = put.etag.unwrap();
     let now = emu.clock().now();
     let past = now - Duration::from_secs(3600);
@@ -438,51 +355,27 @@ async fn conditional_get_and_head_answer_304_and_412() {
     assert_eq!(ok.bytes().await.unwrap().as_ref(), b"hello");
     for (err, status) in [
         (
-            oss.get_object(BUCKET, "c/obj")
-                .if_match("\"nope\"")
-                .send()
-                .await
-                .unwrap_err(),
+            refused!(oss.get_object(BUCKET, "c/obj").if_match("\"nope\"")),
             412,
         ),
         (
-            oss.get_object(BUCKET, "c/obj")
-                .if_none_match(etag.clone())
-                .send()
-                .await
-                .unwrap_err(),
+            refused!(oss.get_object(BUCKET, "c/obj").if_none_match(etag.clone())),
             304,
         ),
         (
-            oss.get_object(BUCKET, "c/obj")
-                .if_modified_since(future)
-                .send()
-                .await
-                .unwrap_err(),
+            refused!(oss.get_object(BUCKET, "c/obj").if_modified_since(future)),
             304,
         ),
         (
-            oss.get_object(BUCKET, "c/obj")
-                .if_unmodified_since(past)
-                .send()
-                .await
-                .unwrap_err(),
+            refused!(oss.get_object(BUCKET, "c/obj").if_unmodified_since(past)),
             412,
         ),
         (
-            oss.head_object(BUCKET, "c/obj")
-                .if_none_match("*")
-                .send()
-                .await
-                .unwrap_err(),
+            refused!(oss.head_object(BUCKET, "c/obj").if_none_match("*")),
             304,
         ),
         (
-            oss.head_object(BUCKET, "c/obj")
-                .if_match("\"nope\"")
-                .send()
-                .await
-                .unwrap_err(),
+            refused!(oss.head_object(BUCKET, "c/obj").if_match("\"nope\"")),
             412,
         ),
     ] {
@@ -501,11 +394,7 @@ async fn conditional_get_and_head_answer_304_and_412() {
 async fn suffix_and_open_ranges_and_standard_range_behaviour() {
     let emu = start().await;
     let oss = admin(&emu);
-    oss.put_object(BUCKET, "r/obj")
-        .body("0123456789")
-        .send()
-        .await
-        .unwrap();
+    put_body(&oss, "r/obj", "0123456789").await;
     let read = |r: alioss::oss::GetObjectRequest| async move {
         r.send().await.unwrap().bytes().await.unwrap().to_vec()
     };
@@ -526,20 +415,12 @@ async fn suffix_and_open_ranges_and_standard_range_behaviour() {
         read(oss.get_object(BUCKET, "r/obj").range_from(20)).await,
         b"0123456789"
     );
-    let err = oss
+    let err = refused!(oss
         .get_object(BUCKET, "r/obj")
         .range_from(20)
-        .standard_range_behavior(true)
-        .send()
-        .await
-        .unwrap_err();
+        .standard_range_behavior(true));
     assert_eq!(err.status(), Some(416), "{err}");
-    let err = oss
-        .get_object(BUCKET, "r/obj")
-        .range_suffix(0)
-        .send()
-        .await
-        .unwrap_err();
+    let err = refused!(oss.get_object(BUCKET, "r/obj").range_suffix(0));
     assert_eq!(err.as_invalid_input().unwrap().field(), "range_suffix");
 }
 
@@ -548,7 +429,7 @@ async fn list_objects_v2_starts_after_a_key() {
     let emu = start().await;
     let oss = admin(&emu);
     for k in ["sa/a", "sa/b", "sa/c", "sa/d"] {
-        oss.put_object(BUCKET, k).body("x").send().await.unwrap();
+        put_body(&oss, k, "x").await;
     }
     let page = oss
         .list_objects_v2(BUCKET)
@@ -624,16 +505,12 @@ async fn object_tagging_put_get_delete_and_refusals() {
             .field(),
         "tags"
     );
-    let err = oss
-        .get_object_tagging(BUCKET, "t/missing")
-        .send()
-        .await
-        .unwrap_err();
+    let err = refused!(oss.get_object_tagging(BUCKET, "t/missing"));
     assert_eq!(err.code(), Some("NoSuchKey"));
     // RamOssReader has no oss:PutObjectTagging.
     let reader = client_with(
         &emu,
-        assume_role(&emu, "RamOssReader", None).await,
+        assume_role(&emu, "RamOssReader", "objects-test", None, 3600).await,
         fast_retries(),
     );
     let err = reader
@@ -649,11 +526,7 @@ async fn object_tagging_put_get_delete_and_refusals() {
 async fn object_acl_put_and_get() {
     let emu = start().await;
     let oss = admin(&emu);
-    oss.put_object(BUCKET, "acl/obj")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
+    put_body(&oss, "acl/obj", "x").await;
     let acl = oss.get_object_acl(BUCKET, "acl/obj").send().await.unwrap();
     assert_eq!(acl.acl, Some(ObjectAcl::Default));
     oss.put_object_acl(BUCKET, "acl/obj", ObjectAcl::PublicRead)

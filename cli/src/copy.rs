@@ -75,6 +75,15 @@ fn file_name(path: &Path) -> Result<String, Error> {
         .ok_or_else(|| Error::invalid("source", "names no file"))
 }
 
+/// Finishes `bar` when `result` is a success, abandons it when a failure; returns `result`.
+fn settle<T>(bar: &Bar, result: Result<T, Error>) -> Result<T, Error> {
+    match &result {
+        Ok(_) => bar.finish(),
+        Err(_) => bar.abandon(),
+    }
+    result
+}
+
 fn uploader(ctx: &Context, args: &CpArgs, bar: &Bar) -> Result<Uploader, Error> {
     let mut b = Uploader::builder(ctx.client.clone());
     if let Some(size) = args.part_size {
@@ -104,14 +113,7 @@ async fn upload_file(
         .upload_file(bucket, key, path)
         .send()
         .await;
-    let out = match result {
-        Ok(o) => o,
-        Err(e) => {
-            bar.abandon();
-            return Err(e);
-        }
-    };
-    bar.finish();
+    let out = settle(&bar, result)?;
     println!(
         "uploaded {} -> oss://{bucket}/{key}: {}",
         path.display(),
@@ -149,14 +151,7 @@ async fn download_file(
         .build()?
     };
     let result = d.download_file(bucket, key, dest).send().await;
-    let out = match result {
-        Ok(o) => o,
-        Err(e) => {
-            bar.abandon();
-            return Err(e);
-        }
-    };
-    bar.finish();
+    let out = settle(&bar, result)?;
     println!(
         "downloaded oss://{bucket}/{key} -> {}: {}",
         dest.display(),

@@ -244,6 +244,30 @@ macro_rules! apply_attributes {
     }};
 }
 
+/// Applies the conditions and the version of object_store `GetOptions` to a GetObject or
+/// HeadObject builder (they have the same setters).
+macro_rules! apply_read_options {
+    ($req:expr, $options:expr) => {{
+        let (mut req, options) = ($req, &$options);
+        if let Some(v) = &options.if_match {
+            req = req.if_match(v.clone());
+        }
+        if let Some(v) = &options.if_none_match {
+            req = req.if_none_match(v.clone());
+        }
+        if let Some(t) = options.if_modified_since {
+            req = req.if_modified_since(to_time(t));
+        }
+        if let Some(t) = options.if_unmodified_since {
+            req = req.if_unmodified_since(to_time(t));
+        }
+        if let Some(v) = &options.version {
+            req = req.version_id(v.clone());
+        }
+        req
+    }};
+}
+
 fn attributes_from(
     content_type: Option<String>,
     cache_control: Option<String>,
@@ -325,24 +349,41 @@ impl OssStore {
         Ok(self.object_meta(location, o.size, o.last_modified, o.etag, None))
     }
 
+    /// Every object `req` lists, as object_store metadata.
+    fn meta_stream(
+        &self,
+        req: crate::oss::ListObjectsV2Request,
+    ) -> BoxStream<'static, os::Result<os::ObjectMeta>> {
+        let store = self.clone();
+        req.into_stream()
+            .map(move |item| {
+                let o = item.map_err(|e| map_error(e, ""))?;
+                store.summary_meta(o)
+            })
+            .fuse()
+            .boxed()
+    }
+
+    /// InitiateMultipartUpload for `key` with object_store attributes and tags; the upload id.
+    async fn initiate(
+        &self,
+        key: &str,
+        attributes: &os::Attributes,
+        tags: &os::TagSet,
+    ) -> os::Result<String> {
+        let req = apply_attributes!(
+            self.client.initiate_multipart_upload(&self.bucket, key),
+            attributes,
+            tags
+        );
+        let out = req.send().await.map_err(|e| map_error(e, key))?;
+        Ok(out.upload_id)
+    }
+
     async fn head(&self, location: &Path, options: &os::GetOptions) -> os::Result<os::GetResult> {
         let key = self.key(location);
         let mut req = self.client.head_object(&self.bucket, &key);
-        if let Some(v) = &options.if_match {
-            req = req.if_match(v.clone());
-        }
-        if let Some(v) = &options.if_none_match {
-            req = req.if_none_match(v.clone());
-        }
-        if let Some(t) = options.if_modified_since {
-            req = req.if_modified_since(to_time(t));
-        }
-        if let Some(t) = options.if_unmodified_since {
-            req = req.if_unmodified_since(to_time(t));
-        }
-        if let Some(v) = &options.version {
-            req = req.version_id(v.clone());
-        }
+        req = apply_read_options!(req, options);
         let h = req.send().await.map_err(|e| map_error(e, &key))?;
         let size = h.content_length;
         let meta = self.object_meta(
@@ -406,17 +447,12 @@ impl os::ObjectStore for OssStore {
         opts: os::PutMultipartOptions,
     ) -> os::Result<Box<dyn os::MultipartUpload>> {
         let key = self.key(location);
-        let req = apply_attributes!(
-            self.client.initiate_multipart_upload(&self.bucket, &key),
-            opts.attributes,
-            opts.tags
-        );
-        let out = req.send().await.map_err(|e| map_error(e, &key))?;
+        let upload_id = self.initiate(&key, &opts.attributes, &opts.tags).await?;
         Ok(Box::new(OssUpload {
             client: self.client.clone(),
             bucket: self.bucket.clone(),
             key,
-            upload_id: out.upload_id,
+            upload_id,
             next_part: 0,
             parts: Arc::default(),
         }))
@@ -451,21 +487,7 @@ impl os::ObjectStore for OssStore {
             }
             None => {}
         }
-        if let Some(v) = &options.if_match {
-            req = req.if_match(v.clone());
-        }
-        if let Some(v) = &options.if_none_match {
-            req = req.if_none_match(v.clone());
-        }
-        if let Some(t) = options.if_modified_since {
-            req = req.if_modified_since(to_time(t));
-        }
-        if let Some(t) = options.if_unmodified_since {
-            req = req.if_unmodified_since(to_time(t));
-        }
-        if let Some(v) = &options.version {
-            req = req.version_id(v.clone());
-        }
+        req = apply_read_options!(req, options);
         let out = req.send().await.map_err(|e| map_error(e, &key))?;
         let len = out.content_length.unwrap_or(0);
         let (range, size) = match out.content_range.as_deref().and_then(parse_content_range) {
@@ -550,17 +572,11 @@ impl os::ObjectStore for OssStore {
     }
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, os::Result<os::ObjectMeta>> {
-        let store = self.clone();
-        self.client
-            .list_objects_v2(&self.bucket)
-            .prefix(self.dir_prefix(prefix))
-            .into_stream()
-            .map(move |item| {
-                let o = item.map_err(|e| map_error(e, ""))?;
-                store.summary_meta(o)
-            })
-            .fuse()
-            .boxed()
+        self.meta_stream(
+            self.client
+                .list_objects_v2(&self.bucket)
+                .prefix(self.dir_prefix(prefix)),
+        )
     }
 
     fn list_with_offset(
@@ -568,18 +584,12 @@ impl os::ObjectStore for OssStore {
         prefix: Option<&Path>,
         offset: &Path,
     ) -> BoxStream<'static, os::Result<os::ObjectMeta>> {
-        let store = self.clone();
-        self.client
-            .list_objects_v2(&self.bucket)
-            .prefix(self.dir_prefix(prefix))
-            .start_after(self.key(offset))
-            .into_stream()
-            .map(move |item| {
-                let o = item.map_err(|e| map_error(e, ""))?;
-                store.summary_meta(o)
-            })
-            .fuse()
-            .boxed()
+        self.meta_stream(
+            self.client
+                .list_objects_v2(&self.bucket)
+                .prefix(self.dir_prefix(prefix))
+                .start_after(self.key(offset)),
+        )
     }
 
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> os::Result<os::ListResult> {
@@ -751,14 +761,8 @@ only_0_14! {
             path: &Path,
             opts: os::PutMultipartOptions,
         ) -> os::Result<os::MultipartId> {
-            let key = self.key(path);
-            let req = apply_attributes!(
-                self.client.initiate_multipart_upload(&self.bucket, &key),
-                opts.attributes,
-                opts.tags
-            );
-            let out = req.send().await.map_err(|e| map_error(e, &key))?;
-            Ok(out.upload_id)
+            self.initiate(&self.key(path), &opts.attributes, &opts.tags)
+                .await
         }
     }
 }

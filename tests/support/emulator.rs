@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use alioss::credentials::{Clock, Credentials, StaticCredentialsProvider};
-use alioss::oss::{Client, RetryPolicy};
-use alioss::sts::StsClient;
+use alioss::oss::{Body, Client, PutObjectOutput, RetryPolicy};
+use alioss::sts::{AssumeRoleRequest, StsClient};
 use alioss_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 
 /// The demo configuration's bucket.
@@ -52,9 +52,42 @@ pub fn sts_client(emu: &EmulatorHandle) -> StsClient {
         .unwrap()
 }
 
+/// Temporary credentials from AssumeRole on the demo role `role` (through [`sts_client`]),
+/// for `secs` seconds, with `policy` as the session policy if given.
+pub async fn assume_role(
+    emu: &EmulatorHandle,
+    role: &str,
+    session_name: &str,
+    policy: Option<&str>,
+    secs: u64,
+) -> Credentials {
+    let mut b = AssumeRoleRequest::builder()
+        .role_arn(emu.role_arn(role).unwrap())
+        .role_session_name(session_name)
+        .duration_seconds(secs);
+    if let Some(p) = policy {
+        b = b.policy_json(p);
+    }
+    sts_client(emu)
+        .assume_role(b.build().unwrap())
+        .await
+        .unwrap()
+        .credentials
+}
+
+/// Writes `body` to object `key` in [`BUCKET`] with `oss` (a plain PutObject that must succeed).
+pub async fn put_body(oss: &Client, key: &str, body: impl Into<Body>) -> PutObjectOutput {
+    oss.put_object(BUCKET, key).body(body).send().await.unwrap()
+}
+
 /// The bytes of object `key` in [`BUCKET`], read with `oss`.
 pub async fn get_bytes(oss: &Client, key: &str) -> Vec<u8> {
-    oss.get_object(BUCKET, key)
+    get_bytes_in(oss, BUCKET, key).await
+}
+
+/// The bytes of object `key` in `bucket`, read with `oss`.
+pub async fn get_bytes_in(oss: &Client, bucket: &str, key: &str) -> Vec<u8> {
+    oss.get_object(bucket, key)
         .send()
         .await
         .unwrap()

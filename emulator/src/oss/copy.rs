@@ -7,7 +7,7 @@ use futures_util::StreamExt as _;
 use hyper::Response;
 use md5::Digest as _;
 
-use super::multipart::find_upload;
+use super::multipart::{find_upload, store_part};
 use super::object::{
     check_conditions, file_already_exists, forbid_overwrite, options_from_headers,
     overwrite_condition, precondition_failed, Unmet,
@@ -250,19 +250,7 @@ pub(crate) async fn upload_part_copy(
         last_modified: now,
         blob,
     };
-    {
-        let mut uploads = state
-            .store
-            .uploads
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        match uploads.get_mut(&upload.upload_id) {
-            Some(u) => {
-                u.parts.insert(part_number, part);
-            }
-            None => return Err(OssError::no_such_upload(&upload.upload_id)),
-        }
-    }
+    store_part(state, &upload.upload_id, part_number, part)?;
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CopyPartResult>\n");
     push_elem(&mut xml, "LastModified", &iso_millis(now));
     push_elem(&mut xml, "ETag", &etag);

@@ -82,15 +82,7 @@ pub(crate) async fn delete_multiple(
     principal: Option<&Principal>,
     conditions: &Conditions,
 ) -> Result<Response<Body>, OssError> {
-    let encoding = req.query_param("encoding-type").unwrap_or_default();
-    if !encoding.is_empty() && encoding != "url" {
-        return Err(OssError::invalid_argument(
-            "encoding-type must be url.",
-            "encoding-type",
-            encoding,
-        ));
-    }
-    let url = encoding == "url";
+    let url = super::url_encoding_param(req)?;
     let Some(md5) = super::object::content_md5(req)? else {
         return Err(OssError::new(
             400,

@@ -64,15 +64,7 @@ pub(crate) async fn list_objects(
             }
         },
     };
-    let encoding = req.query_param("encoding-type").unwrap_or_default();
-    if !encoding.is_empty() && encoding != "url" {
-        return Err(OssError::invalid_argument(
-            "encoding-type must be url.",
-            "encoding-type",
-            encoding,
-        ));
-    }
-    let url = encoding == "url";
+    let url = super::url_encoding_param(req)?;
     let prefix = req.query_param("prefix").unwrap_or_default().to_owned();
     let delimiter = req.query_param("delimiter").unwrap_or_default().to_owned();
     let start_after = req

@@ -644,6 +644,19 @@ pub(crate) fn xml_response(xml: String) -> Response<Body> {
         .unwrap_or_else(|_| Response::new(crate::server::empty()))
 }
 
+/// Whether `encoding-type=url` was asked for; any other non-empty value is refused.
+pub(crate) fn url_encoding_param(req: &OssRequest) -> Result<bool, OssError> {
+    let encoding = req.query_param("encoding-type").unwrap_or_default();
+    if !encoding.is_empty() && encoding != "url" {
+        return Err(OssError::invalid_argument(
+            "encoding-type must be url.",
+            "encoding-type",
+            encoding,
+        ));
+    }
+    Ok(encoding == "url")
+}
+
 /// `encoding-type=url` applies to keys, prefixes, markers and continuation tokens in listings and
 /// multipart answers (percent-encoding, `+` as `%2B`, space as `%20`).
 pub(crate) fn maybe_encode(value: &str, url: bool) -> String {

@@ -21,6 +21,27 @@ pub(crate) const MIN_PART_SIZE: u64 = 100 * 1024;
 /// Highest part number.
 pub(crate) const MAX_PART_NUMBER: u32 = 10_000;
 
+/// Records `part` as part `part_number` of the upload `upload_id` (replacing an earlier one).
+pub(crate) fn store_part(
+    state: &State,
+    upload_id: &str,
+    part_number: u32,
+    part: Part,
+) -> Result<(), OssError> {
+    let mut uploads = state
+        .store
+        .uploads
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    match uploads.get_mut(upload_id) {
+        Some(u) => {
+            u.parts.insert(part_number, part);
+            Ok(())
+        }
+        None => Err(OssError::no_such_upload(upload_id)),
+    }
+}
+
 fn url_encoding(req: &OssRequest) -> bool {
     req.query_param("encoding-type") == Some("url")
 }
@@ -109,19 +130,7 @@ pub(crate) async fn upload_part(
         last_modified: state.clock.now().unix_timestamp(),
         blob: got.blob,
     };
-    {
-        let mut uploads = state
-            .store
-            .uploads
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        match uploads.get_mut(&upload.upload_id) {
-            Some(u) => {
-                u.parts.insert(part_number, part);
-            }
-            None => return Err(OssError::no_such_upload(&upload.upload_id)),
-        }
-    }
+    store_part(state, &upload.upload_id, part_number, part)?;
     Ok(Response::builder()
         .status(200)
         .header("etag", etag)

@@ -4,13 +4,14 @@ use futures_util::stream::{StreamExt as _, TryStreamExt as _};
 use reqwest::Method;
 use time::OffsetDateTime;
 
+use super::conditions::{condition_setters, Conditions, COPY_SOURCE_HEADERS};
 use super::multipart::CompletedPart;
 use super::multipart_upload::MultipartUpload;
 use super::{parse_iso_time, ObjectOptions, WithObjectOptions};
 use crate::error::{Error, Result};
 use crate::oss::client::Client;
 use crate::oss::request::OssRequest;
-use crate::oss::signer::{format_http_date, uri_encode_path};
+use crate::oss::signer::uri_encode_path;
 use crate::oss::validation;
 use crate::oss::xml::from_xml;
 
@@ -37,7 +38,7 @@ impl Client {
             source_key: source_key.into(),
             bucket: bucket.into(),
             key: key.into(),
-            conditions: SourceConditions::default(),
+            conditions: Conditions::default(),
             replace_metadata: false,
             replace_tagging: false,
             opts: ObjectOptions::default(),
@@ -66,7 +67,7 @@ impl Client {
             source_bucket: source_bucket.into(),
             source_key: source_key.into(),
             range: None,
-            conditions: SourceConditions::default(),
+            conditions: Conditions::default(),
         }
     }
 }
@@ -91,71 +92,15 @@ impl MultipartUpload {
     }
 }
 
-/// `x-oss-copy-source-if-*`: conditions on the source object.
-#[derive(Debug, Clone, Default)]
-struct SourceConditions {
-    if_match: Option<String>,
-    if_none_match: Option<String>,
-    if_modified_since: Option<OffsetDateTime>,
-    if_unmodified_since: Option<OffsetDateTime>,
-}
-
-impl SourceConditions {
-    fn validate(&self) -> Result<()> {
-        for (field, v) in [
-            ("if_match", &self.if_match),
-            ("if_none_match", &self.if_none_match),
-        ] {
-            if let Some(v) = v {
-                validation::header_value(field, v)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn apply(&self, mut req: OssRequest) -> OssRequest {
-        if let Some(v) = &self.if_match {
-            req = req.header("x-oss-copy-source-if-match", v.clone());
-        }
-        if let Some(v) = &self.if_none_match {
-            req = req.header("x-oss-copy-source-if-none-match", v.clone());
-        }
-        if let Some(t) = self.if_modified_since {
-            req = req.header("x-oss-copy-source-if-modified-since", format_http_date(t));
-        }
-        if let Some(t) = self.if_unmodified_since {
-            req = req.header("x-oss-copy-source-if-unmodified-since", format_http_date(t));
-        }
-        req
-    }
-}
-
-/// Setters for builders holding `conditions: SourceConditions`.
+/// The setters of the conditions on a copy's source (`x-oss-copy-source-if-*`).
 macro_rules! source_condition_setters {
     () => {
-        /// Copies only if the source's ETag is this one (else 412, `PreconditionFailed`).
-        pub fn if_match(mut self, etag: impl Into<String>) -> Self {
-            self.conditions.if_match = Some(etag.into());
-            self
-        }
-
-        /// Copies only if the source's ETag is not this one (else 304, `NotModified`).
-        pub fn if_none_match(mut self, etag: impl Into<String>) -> Self {
-            self.conditions.if_none_match = Some(etag.into());
-            self
-        }
-
-        /// Copies only if the source changed after `t` (else 304, `NotModified`).
-        pub fn if_modified_since(mut self, t: OffsetDateTime) -> Self {
-            self.conditions.if_modified_since = Some(t);
-            self
-        }
-
-        /// Copies only if the source did not change after `t` (else 412, `PreconditionFailed`).
-        pub fn if_unmodified_since(mut self, t: OffsetDateTime) -> Self {
-            self.conditions.if_unmodified_since = Some(t);
-            self
-        }
+        condition_setters!(
+            "Copies only if the source's ETag is this one (else 412, `PreconditionFailed`).",
+            "Copies only if the source's ETag is not this one (else 304, `NotModified`).",
+            "Copies only if the source changed after `t` (else 304, `NotModified`).",
+            "Copies only if the source did not change after `t` (else 412, `PreconditionFailed`).",
+        );
     };
 }
 
@@ -181,7 +126,7 @@ pub struct CopyObjectRequest {
     source_key: String,
     bucket: String,
     key: String,
-    conditions: SourceConditions,
+    conditions: Conditions,
     replace_metadata: bool,
     replace_tagging: bool,
     opts: ObjectOptions,
@@ -272,7 +217,7 @@ impl CopyObjectRequest {
         if self.replace_tagging {
             req = req.header("x-oss-tagging-directive", "Replace");
         }
-        req = self.conditions.apply(req);
+        req = self.conditions.apply(req, &COPY_SOURCE_HEADERS);
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
         let crc64 = sent.crc64();
@@ -418,7 +363,7 @@ pub struct UploadPartCopyRequest {
     source_bucket: String,
     source_key: String,
     range: Option<(u64, u64)>,
-    conditions: SourceConditions,
+    conditions: Conditions,
 }
 
 impl UploadPartCopyRequest {
@@ -462,7 +407,7 @@ impl UploadPartCopyRequest {
         if let Some((first, last)) = self.range {
             req = req.header("x-oss-copy-source-range", format!("bytes={first}-{last}"));
         }
-        req = self.conditions.apply(req);
+        req = self.conditions.apply(req, &COPY_SOURCE_HEADERS);
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
         let crc64 = sent.crc64();

@@ -1,6 +1,7 @@
 //! The object operations, one module per family, and the options they share.
 
 pub(crate) mod append;
+mod conditions;
 pub(crate) mod copy;
 pub(crate) mod delete_multiple;
 pub(crate) mod list;

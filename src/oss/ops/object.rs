@@ -10,6 +10,7 @@ use reqwest::Method;
 use time::OffsetDateTime;
 use tokio::io::AsyncWriteExt;
 
+use super::conditions::{condition_setters, Conditions, READ_HEADERS};
 use super::{header_date, header_u64, metadata_from, ObjectOptions, WithObjectOptions};
 use crate::error::{Error, Result};
 use crate::http::transport_error;
@@ -19,7 +20,6 @@ use crate::oss::client::MinThroughput;
 use crate::oss::crc64::{self, Crc64};
 use crate::oss::presign::PresignedUrl;
 use crate::oss::request::{header, operation_timed_out, ExpectedCrc, OssRequest};
-use crate::oss::signer::format_http_date;
 use crate::oss::stream::{BoxStream, ObjectReader};
 use crate::oss::types::{ObjectType, ServerSideEncryption, StorageClass};
 use crate::oss::validation;
@@ -54,7 +54,7 @@ impl Client {
             range: None,
             suffix: None,
             standard_range: false,
-            conditions: ReadConditions::default(),
+            conditions: Conditions::default(),
             version_id: None,
         }
     }
@@ -69,7 +69,7 @@ impl Client {
             client: self.clone(),
             bucket: bucket.into(),
             key: key.into(),
-            conditions: ReadConditions::default(),
+            conditions: Conditions::default(),
             version_id: None,
         }
     }
@@ -193,67 +193,19 @@ pub struct GetObjectRequest {
     range: Option<(u64, Option<u64>)>,
     suffix: Option<u64>,
     standard_range: bool,
-    conditions: ReadConditions,
+    conditions: Conditions,
     version_id: Option<String>,
 }
 
-/// `If-Match`, `If-None-Match`, `If-Modified-Since`, `If-Unmodified-Since` of a read.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ReadConditions {
-    pub(crate) if_match: Option<String>,
-    pub(crate) if_none_match: Option<String>,
-    pub(crate) if_modified_since: Option<OffsetDateTime>,
-    pub(crate) if_unmodified_since: Option<OffsetDateTime>,
-}
-
-impl ReadConditions {
-    fn apply(&self, mut req: OssRequest) -> Result<OssRequest> {
-        if let Some(v) = &self.if_match {
-            validation::header_value("if_match", v)?;
-            req = req.header("If-Match", v.clone());
-        }
-        if let Some(v) = &self.if_none_match {
-            validation::header_value("if_none_match", v)?;
-            req = req.header("If-None-Match", v.clone());
-        }
-        if let Some(t) = self.if_modified_since {
-            req = req.header("If-Modified-Since", format_http_date(t));
-        }
-        if let Some(t) = self.if_unmodified_since {
-            req = req.header("If-Unmodified-Since", format_http_date(t));
-        }
-        Ok(req)
-    }
-}
-
-/// Setters for builders holding `conditions: ReadConditions`.
+/// The setters of a read's conditions (GetObject, HeadObject).
 macro_rules! read_condition_setters {
     () => {
-        /// Reads only if the object's ETag is this one (or `*`); else the error has status 412
-        /// (`PreconditionFailed`).
-        pub fn if_match(mut self, etag: impl Into<String>) -> Self {
-            self.conditions.if_match = Some(etag.into());
-            self
-        }
-
-        /// Reads only if the object's ETag is not this one; else the error has status 304
-        /// (not modified).
-        pub fn if_none_match(mut self, etag: impl Into<String>) -> Self {
-            self.conditions.if_none_match = Some(etag.into());
-            self
-        }
-
-        /// Reads only if the object changed after `t`; else the error has status 304.
-        pub fn if_modified_since(mut self, t: OffsetDateTime) -> Self {
-            self.conditions.if_modified_since = Some(t);
-            self
-        }
-
-        /// Reads only if the object did not change after `t`; else the error has status 412.
-        pub fn if_unmodified_since(mut self, t: OffsetDateTime) -> Self {
-            self.conditions.if_unmodified_since = Some(t);
-            self
-        }
+        condition_setters!(
+            "Reads only if the object's ETag is this one (or `*`); else the error has status 412 (`PreconditionFailed`).",
+            "Reads only if the object's ETag is not this one; else the error has status 304 (not modified).",
+            "Reads only if the object changed after `t`; else the error has status 304.",
+            "Reads only if the object did not change after `t`; else the error has status 412.",
+        );
     };
 }
 
@@ -323,7 +275,8 @@ impl GetObjectRequest {
         if self.standard_range {
             req = req.header("x-oss-range-behavior", "standard");
         }
-        req = self.conditions.apply(req)?;
+        self.conditions.validate()?;
+        req = self.conditions.apply(req, &READ_HEADERS);
         if let Some(v) = &self.version_id {
             req = req.query("versionId", v.clone());
         }
@@ -615,7 +568,7 @@ pub struct HeadObjectRequest {
     client: Client,
     bucket: String,
     key: String,
-    conditions: ReadConditions,
+    conditions: Conditions,
     version_id: Option<String>,
 }
 
@@ -632,7 +585,8 @@ impl HeadObjectRequest {
     fn request(&self) -> Result<OssRequest> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         let mut req = OssRequest::new("HeadObject", Method::HEAD, &self.bucket, Some(&self.key));
-        req = self.conditions.apply(req)?;
+        self.conditions.validate()?;
+        req = self.conditions.apply(req, &READ_HEADERS);
         if let Some(v) = &self.version_id {
             req = req.query("versionId", v.clone());
         }
