@@ -57,3 +57,13 @@ pub fn encode_query(pairs: &[(String, String)]) -> String {
     }
     out
 }
+
+/// Parses an RFC 1123 HTTP date.
+pub fn parse_http_date(s: &str) -> Option<time::OffsetDateTime> {
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(s.trim(), &fmt)
+        .ok()
+        .map(|p| p.assume_utc())
+}

@@ -495,6 +495,22 @@ pub(crate) async fn read_prefix(mut resp: reqwest::Response, limit: usize) -> by
     buf.freeze()
 }
 
+/// `endpoint` with `https://` in front when it has no scheme. A scheme without a host
+/// (`http://`, `https:`, `http:/x`) is refused rather than read as a host named `http`.
+pub(crate) fn with_default_scheme(endpoint: &str) -> Result<String, Error> {
+    if endpoint.contains("://") {
+        return Ok(endpoint.to_owned());
+    }
+    let lower = endpoint.to_ascii_lowercase();
+    if ["http:", "https:"].iter().any(|s| lower.starts_with(s)) {
+        return Err(Error::invalid(
+            "endpoint",
+            "has a scheme but no host: write scheme://host[:port]",
+        ));
+    }
+    Ok(format!("https://{endpoint}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

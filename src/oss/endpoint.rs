@@ -86,22 +86,6 @@ fn encode_key_path(key: &str) -> String {
     }
 }
 
-/// `endpoint` with `https://` in front when it has no scheme. A scheme without a host
-/// (`http://`, `https:`, `http:/x`) is refused rather than read as a host named `http`.
-pub(crate) fn with_default_scheme(endpoint: &str) -> Result<String> {
-    if endpoint.contains("://") {
-        return Ok(endpoint.to_owned());
-    }
-    let lower = endpoint.to_ascii_lowercase();
-    if ["http:", "https:"].iter().any(|s| lower.starts_with(s)) {
-        return Err(Error::invalid(
-            "endpoint",
-            "has a scheme but no host: write scheme://host[:port]",
-        ));
-    }
-    Ok(format!("https://{endpoint}"))
-}
-
 /// A resolved endpoint: scheme, authority and addressing style.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Endpoint {
@@ -118,7 +102,7 @@ impl Endpoint {
         if trimmed.is_empty() {
             return Err(Error::invalid("endpoint", "must not be empty"));
         }
-        let with_scheme = with_default_scheme(trimmed)?;
+        let with_scheme = crate::http::with_default_scheme(trimmed)?;
         let url = url::Url::parse(&with_scheme)
             .map_err(|e| Error::invalid("endpoint", format!("is not a valid URL ({e})")))?;
         let scheme = url.scheme().to_owned();

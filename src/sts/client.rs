@@ -287,7 +287,7 @@ fn resolve_endpoint(
             if e.is_empty() {
                 return Err(Error::invalid("endpoint", "must not be empty"));
             }
-            crate::oss::endpoint::with_default_scheme(e)?
+            crate::http::with_default_scheme(e)?
         }
         (None, Some(r)) => {
             if r.is_empty()
@@ -625,7 +625,7 @@ impl StsClient {
                         .headers()
                         .get("date")
                         .and_then(|v| v.to_str().ok())
-                        .and_then(crate::oss::signer::parse_http_date);
+                        .and_then(crate::encoding::parse_http_date);
                     if (200..300).contains(&status) {
                         match crate::http::read_limited(
                             resp,

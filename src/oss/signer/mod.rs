@@ -19,7 +19,9 @@ pub use v1::V1Signer;
 pub use v4::{PresignedRequest, V4Signer};
 
 pub(crate) use crate::encoding::PATH_ENCODE_SET;
-pub use crate::encoding::{encode_query, parse_query, uri_decode, uri_encode, uri_encode_path};
+pub use crate::encoding::{
+    encode_query, parse_http_date, parse_query, uri_decode, uri_encode, uri_encode_path,
+};
 
 /// The parts of an HTTP request a signer reads, and where it writes what it adds.
 ///
@@ -139,16 +141,6 @@ pub fn format_http_date(t: OffsetDateTime) -> String {
     push_digits(&mut out, u32::from(t.second()), 2);
     out.push_str(" GMT");
     out
-}
-
-/// Parses an RFC 1123 HTTP date.
-pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
-    let fmt = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    time::PrimitiveDateTime::parse(s.trim(), &fmt)
-        .ok()
-        .map(|p| p.assume_utc())
 }
 
 #[cfg(test)]
