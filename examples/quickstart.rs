@@ -418,7 +418,7 @@ async fn post_object_form(client: &oss::Client) -> Result<(), BoxError> {
         .content_length_range(1, 1024 * 1024)
         .success_action_status(201)
         .expires_in(Duration::from_secs(600))
-        .send()
+        .sign()
         .await?;
     println!(
         "PostObject form for {key}: {} fields, policy valid until {}",

@@ -601,7 +601,7 @@ async fn post_policy(
         .content_type(content_type.as_str())
         .success_action_status(200)
         .expires_in(FORM_LIFETIME)
-        .send()
+        .sign()
         .await;
     match form {
         Ok(form) => {

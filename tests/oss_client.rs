@@ -693,7 +693,7 @@ async fn presigned_urls_and_forms_hide_their_secrets_in_debug() {
         .key_prefix("src/")
         .key("src/upload.txt")
         .content_length_range(1, 1024)
-        .send()
+        .sign()
         .await
         .unwrap();
     let names: Vec<_> = form.fields().iter().map(|(k, _)| k.as_str()).collect();

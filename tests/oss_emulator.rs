@@ -757,7 +757,7 @@ async fn post_object_form_fields_are_accepted_from_plain_reqwest() {
         .key("src/form-upload.txt")
         .content_length_range(1, 1024)
         .expires_in(Duration::from_secs(600))
-        .send()
+        .sign()
         .await
         .unwrap();
     assert!(form
@@ -932,7 +932,7 @@ async fn v1_presigned_urls_and_forms_work_from_plain_reqwest() {
         .post_object_form(BUCKET)
         .key("v1/form.txt")
         .content_length_range(0, 100)
-        .send()
+        .sign()
         .await
         .unwrap();
     assert!(form.fields().iter().any(|(k, _)| k == "Signature"));

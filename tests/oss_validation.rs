@@ -39,7 +39,7 @@ async fn bad_bucket_names_are_refused_before_any_request() {
         assert_eq!(field(e), "bucket");
         let e = oss.list_objects_v2(bad).send().await.unwrap_err();
         assert_eq!(field(e), "bucket");
-        let e = oss.post_object_form(bad).send().await.unwrap_err();
+        let e = oss.post_object_form(bad).sign().await.unwrap_err();
         assert_eq!(field(e), "bucket");
     }
     assert_eq!(server.count(), 0);
@@ -151,7 +151,7 @@ async fn bad_presign_expiry_is_refused() {
         let e = oss
             .post_object_form("examplebucket")
             .expires_in(d)
-            .send()
+            .sign()
             .await
             .unwrap_err();
         assert_eq!(field(e), "expires");

@@ -145,7 +145,7 @@ impl PostObjectFormRequest {
     ///
     /// [`Error::InvalidInput`] for a bad bucket, key, size range or lifetime; a credentials
     /// error when the provider fails. Nothing is sent.
-    pub async fn send(self) -> Result<PostObjectForm> {
+    pub async fn sign(self) -> Result<PostObjectForm> {
         validation::bucket(&self.bucket)?;
         validation::presign_expiry(self.expires_in)?;
         if let Some(k) = &self.key {

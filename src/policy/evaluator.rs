@@ -95,6 +95,7 @@ impl RequestContext {
 
 /// Which set of policies a statement belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PolicySet {
     /// The identity's own policies (for STS credentials: the role's policies).
     Identity,
