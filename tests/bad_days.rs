@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use alioss::credentials::{Credentials, StaticCredentialsProvider};
 use alioss::oss::{Client, WithObjectOptions};
-use alioss::sts::{AssumeRoleRequest, StsClient};
+use alioss::sts::{AssumeRoleRequest, StsClient, StsClientBuilder};
 use alioss::Error;
 use support::hostile::{head, respond, HostileServer, Step};
 use support::oss::{builder, client, MockServer, Reply};
@@ -16,6 +16,40 @@ use support::sts::{user_credentials, MockSts, ROLE_ARN};
 
 /// Checksum values that are present but not a decimal `u64`.
 const MALFORMED_CRCS: [&str; 7] = ["", "-1", "18446744073709551616", "abc", "+5", "0x10", "1.5"];
+
+/// An StsClient builder for `endpoint`, signing with the mock's user credentials.
+fn sts_builder(endpoint: &str) -> StsClientBuilder {
+    StsClient::builder()
+        .endpoint(endpoint)
+        .credentials(user_credentials())
+}
+
+/// The AssumeRole request of the credential-vending tests.
+fn vending_request() -> AssumeRoleRequest {
+    AssumeRoleRequest::builder()
+        .role_arn(ROLE_ARN)
+        .role_session_name("vending")
+        .build()
+        .unwrap()
+}
+
+/// The error of a GetObject, from its headers or from reading its whole body.
+async fn get_error(oss: &Client, key: &str) -> Error {
+    match oss.get_object("examplebucket", key).send().await {
+        Err(e) => e,
+        Ok(out) => out.bytes().await.unwrap_err(),
+    }
+}
+
+/// `e` is a timeout that came well before the trickled answer could end (3 s).
+fn assert_timed_out_soon(e: &Error, started: Instant) {
+    assert!(matches!(e, Error::Transport { timeout: true, .. }), "{e:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(3000),
+        "{:?}",
+        started.elapsed()
+    );
+}
 
 fn assert_malformed_crc(e: &Error, value: &str) {
     match e {
@@ -44,10 +78,7 @@ async fn a_malformed_crc_header_is_an_error_on_upload_and_download() {
             .await
             .unwrap_err();
         assert_malformed_crc(&e, value);
-        let e = match oss.get_object("examplebucket", "k").send().await {
-            Err(e) => e,
-            Ok(out) => out.bytes().await.unwrap_err(),
-        };
+        let e = get_error(&oss, "k").await;
         assert_malformed_crc(&e, value);
     }
 }
@@ -71,16 +102,8 @@ async fn sts_client_refuses_credentials_that_have_already_expired() {
         200,
         r#"{"RequestId":"REQ-EXPIRED","AssumedRoleUser":{"Arn":"acs:ram::1:role/r/s","AssumedRoleId":"9:s"},"Credentials":{"AccessKeyId":"STS.old","AccessKeySecret":"test-secret-old","SecurityToken":"test-token-old","Expiration":"2020-01-01T00:00:00Z"}}"#,
     );
-    let client = StsClient::builder()
-        .endpoint(&sts.endpoint)
-        .credentials(user_credentials())
-        .build()
-        .unwrap();
-    let request = AssumeRoleRequest::builder()
-        .role_arn(ROLE_ARN)
-        .role_session_name("vending")
-        .build()
-        .unwrap();
+    let client = sts_builder(&sts.endpoint).build().unwrap();
+    let request = vending_request();
     let e = client.assume_role(&request).await.unwrap_err();
     let m = e.to_string();
     assert!(matches!(e, Error::Response(_)), "{e:?}");
@@ -290,16 +313,8 @@ async fn an_sts_answer_past_its_limit_is_refused() {
             r#"{{"RequestId":"REQ-BIG","Padding":"{padding}","AssumedRoleUser":{{"Arn":"acs:ram::1:role/r/s","AssumedRoleId":"9:s"}},"Credentials":{{"AccessKeyId":"STS.big","AccessKeySecret":"test-secret-big","SecurityToken":"test-token-big","Expiration":"2099-01-01T00:00:00Z"}}}}"#
         ),
     );
-    let client = StsClient::builder()
-        .endpoint(&sts.endpoint)
-        .credentials(user_credentials())
-        .build()
-        .unwrap();
-    let request = AssumeRoleRequest::builder()
-        .role_arn(ROLE_ARN)
-        .role_session_name("vending")
-        .build()
-        .unwrap();
+    let client = sts_builder(&sts.endpoint).build().unwrap();
+    let request = vending_request();
     let e = client.assume_role(&request).await.unwrap_err();
     assert!(matches!(e, Error::Response(_)), "{e:?}");
     assert!(e.to_string().contains("limit"), "{e}");
@@ -331,16 +346,8 @@ async fn the_operation_timeout_bounds_a_get_object_body() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let e = match oss.get_object("examplebucket", "k").send().await {
-        Err(e) => e,
-        Ok(out) => out.bytes().await.unwrap_err(),
-    };
-    assert!(matches!(e, Error::Transport { timeout: true, .. }), "{e:?}");
-    assert!(
-        started.elapsed() < Duration::from_millis(3000),
-        "{:?}",
-        started.elapsed()
-    );
+    let e = get_error(&oss, "k").await;
+    assert_timed_out_soon(&e, started);
 }
 
 #[tokio::test]
@@ -357,12 +364,7 @@ async fn the_operation_timeout_bounds_a_listing_body() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Transport { timeout: true, .. }), "{e:?}");
-    assert!(
-        started.elapsed() < Duration::from_millis(3000),
-        "{:?}",
-        started.elapsed()
-    );
+    assert_timed_out_soon(&e, started);
 }
 
 #[tokio::test]
@@ -375,36 +377,20 @@ async fn a_download_slower_than_its_minimum_throughput_fails() {
     let started = Instant::now();
     let out = oss.get_object("examplebucket", "k").send().await.unwrap();
     let e = out.bytes().await.unwrap_err();
-    assert!(matches!(e, Error::Transport { timeout: true, .. }), "{e:?}");
+    assert_timed_out_soon(&e, started);
     assert!(e.to_string().contains("minimum throughput"), "{e}");
-    assert!(
-        started.elapsed() < Duration::from_millis(3000),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 #[tokio::test]
 async fn the_sts_client_has_an_overall_deadline() {
     const ANSWER: &[u8] = br#"{"RequestId":"R","AssumedRoleUser":{"Arn":"acs:ram::1:role/r/s","AssumedRoleId":"9:s"},"Credentials":{"AccessKeyId":"STS.x","AccessKeySecret":"test-secret-x","SecurityToken":"test-token-x","Expiration":"2099-01-01T00:00:00Z"}}"#;
     let server = trickling(ANSWER, &[("Content-Type", "application/json")]).await;
-    let client = StsClient::builder()
-        .endpoint(server.endpoint())
-        .credentials(user_credentials())
+    let client = sts_builder(&server.endpoint())
         .operation_timeout(Duration::from_millis(400))
         .build()
         .unwrap();
-    let request = AssumeRoleRequest::builder()
-        .role_arn(ROLE_ARN)
-        .role_session_name("vending")
-        .build()
-        .unwrap();
+    let request = vending_request();
     let started = Instant::now();
     let e = client.assume_role(&request).await.unwrap_err();
-    assert!(matches!(e, Error::Transport { timeout: true, .. }), "{e:?}");
-    assert!(
-        started.elapsed() < Duration::from_millis(3000),
-        "{:?}",
-        started.elapsed()
-    );
+    assert_timed_out_soon(&e, started);
 }

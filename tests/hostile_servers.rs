@@ -35,17 +35,20 @@ fn credentials() -> Credentials {
         .unwrap()
 }
 
+/// Two attempts, a millisecond apart: a retry happens but does not stretch a case.
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy::standard()
+        .with_max_attempts(2)
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(2))
+}
+
 fn oss_client(endpoint: &str) -> Client {
     Client::builder()
         .region("cn-hangzhou")
         .endpoint(endpoint)
         .credentials(StaticCredentialsProvider::new(credentials()))
-        .retry_policy(
-            RetryPolicy::standard()
-                .with_max_attempts(2)
-                .with_base_delay(Duration::from_millis(1))
-                .with_max_backoff(Duration::from_millis(2)),
-        )
+        .retry_policy(quick_retries())
         .read_timeout(Duration::from_millis(500))
         .operation_timeout(Duration::from_millis(1500))
         .download_min_throughput(64, Duration::from_millis(300))
@@ -57,12 +60,7 @@ fn sts_client(endpoint: &str) -> StsClient {
     StsClient::builder()
         .endpoint(endpoint)
         .credentials(StaticCredentialsProvider::new(credentials()))
-        .retry_policy(
-            RetryPolicy::standard()
-                .with_max_attempts(2)
-                .with_base_delay(Duration::from_millis(1))
-                .with_max_backoff(Duration::from_millis(2)),
-        )
+        .retry_policy(quick_retries())
         .read_timeout(Duration::from_millis(500))
         .operation_timeout(Duration::from_millis(1500))
         .build()
@@ -143,9 +141,9 @@ fn trickle(headers: &[(&str, &str)], body: &[u8]) -> Script {
 
 /// Headers announcing `len` bytes, `sent` of them, then a stall of 10 s.
 fn stall(headers: &[(&str, &str)], len: usize, sent: &[u8]) -> Script {
-    let mut bytes = head(200, headers, Some(len));
-    bytes.extend_from_slice(sent);
-    vec![Step::Send(bytes), Step::Pause(Duration::from_secs(10))]
+    let mut script = short(headers, len, sent);
+    script.push(Step::Pause(Duration::from_secs(10)));
+    script
 }
 
 /// Headers announcing `len` bytes, then `sent` and a closed connection.
@@ -157,18 +155,33 @@ fn short(headers: &[(&str, &str)], len: usize, sent: &[u8]) -> Script {
 
 const LISTING: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>examplebucket</Name><Prefix></Prefix><MaxKeys>1000</MaxKeys><KeyCount>1</KeyCount><IsTruncated>false</IsTruncated><Contents><Key>a</Key><Size>1</Size></Contents></ListBucketResult>";
 
+/// A server playing `script` for every request, and `call` against its endpoint: the call's
+/// result must be an error accepted by `expected`, without leaks.
+fn client_case<T, F>(
+    script: impl Fn() -> Script + Send + Sync + 'static,
+    expected: fn(&Error) -> bool,
+    call: impl FnOnce(String) -> F + Send + 'static,
+) -> CaseFuture
+where
+    T: std::fmt::Debug,
+    F: Future<Output = Result<T, Error>> + Send,
+{
+    Box::pin(async move {
+        let server = HostileServer::start(move |_| script()).await;
+        expect_err(call(server.endpoint()).await, expected)
+    })
+}
+
 /// A ListObjectsV2 against a server playing `script` for every request.
 fn list_case(
     script: impl Fn() -> Script + Send + Sync + 'static,
     expected: fn(&Error) -> bool,
 ) -> CaseFuture {
-    Box::pin(async move {
-        let server = HostileServer::start(move |_| script()).await;
-        let r = oss_client(&server.endpoint())
+    client_case(script, expected, |endpoint| async move {
+        oss_client(&endpoint)
             .list_objects_v2("examplebucket")
             .send()
-            .await;
-        expect_err(r, expected)
+            .await
     })
 }
 
@@ -177,14 +190,15 @@ fn get_case(
     script: impl Fn() -> Script + Send + Sync + 'static,
     expected: fn(&Error) -> bool,
 ) -> CaseFuture {
-    Box::pin(async move {
-        let server = HostileServer::start(move |_| script()).await;
-        let oss = oss_client(&server.endpoint());
-        let r = match oss.get_object("examplebucket", "k").send().await {
+    client_case(script, expected, |endpoint| async move {
+        match oss_client(&endpoint)
+            .get_object("examplebucket", "k")
+            .send()
+            .await
+        {
             Ok(out) => out.bytes().await,
             Err(e) => Err(e),
-        };
-        expect_err(r, expected)
+        }
     })
 }
 
@@ -193,14 +207,12 @@ fn put_case(
     script: impl Fn() -> Script + Send + Sync + 'static,
     expected: fn(&Error) -> bool,
 ) -> CaseFuture {
-    Box::pin(async move {
-        let server = HostileServer::start(move |_| script()).await;
-        let r = oss_client(&server.endpoint())
+    client_case(script, expected, |endpoint| async move {
+        oss_client(&endpoint)
             .put_object("examplebucket", "k")
             .body("payload")
             .send()
-            .await;
-        expect_err(r, expected)
+            .await
     })
 }
 
@@ -209,12 +221,10 @@ fn sts_case(
     script: impl Fn() -> Script + Send + Sync + 'static,
     expected: fn(&Error) -> bool,
 ) -> CaseFuture {
-    Box::pin(async move {
-        let server = HostileServer::start(move |_| script()).await;
-        let r = sts_client(&server.endpoint())
+    client_case(script, expected, |endpoint| async move {
+        sts_client(&endpoint)
             .assume_role(assume_role_request())
-            .await;
-        expect_err(r, expected)
+            .await
     })
 }
 

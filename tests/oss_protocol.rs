@@ -38,6 +38,19 @@ fn response_error(e: &Error) -> &str {
     }
 }
 
+/// The error of a ListObjectsV2 of `examplebucket`.
+async fn list_error(oss: &oss::Client) -> Error {
+    oss.list_objects_v2("examplebucket")
+        .send()
+        .await
+        .unwrap_err()
+}
+
+/// `e` is a response error whose message names `what`.
+fn assert_response_names(e: &Error, what: &str) {
+    assert!(response_error(e).contains(what), "{e}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // encoding-type=url
 // ---------------------------------------------------------------------------------------------
@@ -117,12 +130,8 @@ async fn a_field_that_is_not_utf8_once_decoded_is_a_response_error() {
         )
     })
     .await;
-    let e = client(&server.endpoint())
-        .list_objects_v2("examplebucket")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(response_error(&e).contains("Contents/Key"), "{e}");
+    let e = list_error(&client(&server.endpoint())).await;
+    assert_response_names(&e, "Contents/Key");
 }
 
 #[tokio::test]
@@ -191,7 +200,7 @@ async fn an_initiate_answer_for_another_key_is_refused() {
         .initiate()
         .await
         .unwrap_err();
-    assert!(response_error(&e).contains("a+b"), "{e}");
+    assert_response_names(&e, "a+b");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,22 +256,14 @@ async fn an_answer_with_another_root_element_is_a_response_error() {
     })
     .await;
     let oss = client(&server.endpoint());
-    let e = oss
-        .list_objects_v2("examplebucket")
-        .send()
-        .await
-        .unwrap_err();
+    let e = list_error(&oss).await;
     let m = response_error(&e);
     assert!(
         m.contains("<ListBucketResult>") && m.contains("<ListPartsResult>"),
         "{m}"
     );
-    let e = oss
-        .list_objects_v2("examplebucket")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(response_error(&e).contains("no XML element"), "{e}");
+    let e = list_error(&oss).await;
+    assert_response_names(&e, "no XML element");
 }
 
 #[tokio::test]
@@ -337,19 +338,15 @@ async fn a_listing_marked_truncated_without_a_way_on_is_an_error_not_an_end() {
     })
     .await;
     let oss = client(&server.endpoint());
-    let e = oss
-        .list_objects_v2("examplebucket")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(response_error(&e).contains("NextContinuationToken"), "{e}");
+    let e = list_error(&oss).await;
+    assert_response_names(&e, "NextContinuationToken");
     let e = oss
         .list_objects_v2("examplebucket")
         .max_keys(7)
         .send()
         .await
         .unwrap_err();
-    assert!(response_error(&e).contains("NextContinuationToken"), "{e}");
+    assert_response_names(&e, "NextContinuationToken");
     // As a stream, the listing ends with the error instead of stopping quietly.
     let items: Vec<_> = oss
         .list_objects_v2("examplebucket")
@@ -362,13 +359,13 @@ async fn a_listing_marked_truncated_without_a_way_on_is_an_error_not_an_end() {
         .existing_multipart_upload("examplebucket", "k", "U")
         .unwrap();
     let e = upload.list_parts().send().await.unwrap_err();
-    assert!(response_error(&e).contains("NextPartNumberMarker"), "{e}");
+    assert_response_names(&e, "NextPartNumberMarker");
     let e = oss
         .list_multipart_uploads("examplebucket")
         .send()
         .await
         .unwrap_err();
-    assert!(response_error(&e).contains("NextKeyMarker"), "{e}");
+    assert_response_names(&e, "NextKeyMarker");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use alioss::credentials::{Credentials, StaticCredentialsProvider};
 use alioss::oss::WithObjectOptions as _;
@@ -412,13 +412,7 @@ async fn an_interrupted_upload_resumes_with_only_the_missing_parts() {
         .unwrap();
     assert_intact(&out, &data);
     assert!(out.resumed());
-    assert_eq!(
-        out.resume,
-        ResumeStatus::Resumed {
-            parts_reused: 6,
-            verified_by_list_parts: true
-        }
-    );
+    assert_eq!(out.resume, resumed(6, true));
     assert_eq!(out.upload_id.as_deref(), Some(uploads[0].as_str()));
     assert_eq!((out.parts, out.parts_uploaded), (16, 10));
     assert_eq!(counted(), 10, "only the 10 missing parts were sent");
@@ -460,13 +454,7 @@ async fn without_list_parts_rights_a_resume_trusts_the_checkpoint_and_completes_
     let partner = client_with(&emu, creds, fast_retries());
     let out = upload_with_checkpoint(partner, dir.path(), file.path(), key).await;
     assert_intact(&out, &data);
-    assert_eq!(
-        out.resume,
-        ResumeStatus::Resumed {
-            parts_reused: 4,
-            verified_by_list_parts: false
-        }
-    );
+    assert_eq!(out.resume, resumed(4, false));
     assert_eq!((out.parts, out.parts_uploaded), (12, 8));
     assert_eq!(counted(), 8);
     assert_eq!(object_bytes(&emu, key).await, data);
@@ -474,17 +462,40 @@ async fn without_list_parts_rights_a_resume_trusts_the_checkpoint_and_completes_
     emu.shutdown().await;
 }
 
-/// Rewrites `path` with `data` and puts its modification time back (as `rsync -t` or `cp -p`).
-fn rewrite_keeping_mtime(path: &Path, data: &[u8]) {
-    let mtime = std::fs::metadata(path).unwrap().modified().unwrap();
-    std::fs::write(path, data).unwrap();
+/// Sets the modification time of the file at `path`.
+fn set_mtime(path: &Path, mtime: SystemTime) {
     std::fs::File::options()
         .write(true)
         .open(path)
         .unwrap()
         .set_modified(mtime)
         .unwrap();
+}
+
+/// Rewrites `path` with `data` and puts its modification time back (as `rsync -t` or `cp -p`).
+fn rewrite_keeping_mtime(path: &Path, data: &[u8]) {
+    let mtime = std::fs::metadata(path).unwrap().modified().unwrap();
+    std::fs::write(path, data).unwrap();
+    set_mtime(path, mtime);
     assert_eq!(std::fs::metadata(path).unwrap().modified().unwrap(), mtime);
+}
+
+/// Stores `data` as `key` with the admin's client (an earlier version an upload replaces).
+async fn put_as_admin(emu: &EmulatorHandle, key: &str, data: &[u8]) {
+    admin(emu)
+        .put_object(BUCKET, key)
+        .body(data.to_vec())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// What a resumed upload reports.
+fn resumed(parts_reused: u32, verified_by_list_parts: bool) -> ResumeStatus {
+    ResumeStatus::Resumed {
+        parts_reused,
+        verified_by_list_parts,
+    }
 }
 
 #[tokio::test]
@@ -493,12 +504,7 @@ async fn without_list_parts_rights_a_file_changed_in_place_never_commits_a_mixed
     let key = "src/changed-in-place.bin";
     // The object holds an earlier version, which must survive anything but a correct upload.
     let earlier = pattern(1000 * KIB, 20);
-    admin(&emu)
-        .put_object(BUCKET, key)
-        .body(earlier.clone())
-        .send()
-        .await
-        .unwrap();
+    put_as_admin(&emu, key, &earlier).await;
     let first = pattern(1000 * KIB, 21);
     let file = write_file(&first);
     let dir = tempfile::tempdir().unwrap();
@@ -518,13 +524,7 @@ async fn without_list_parts_rights_a_file_changed_in_place_never_commits_a_mixed
     let partner = client_with(&emu, creds, fast_retries());
     let out = upload_with_checkpoint(partner, dir.path(), file.path(), key).await;
     assert_intact(&out, &second);
-    assert_eq!(
-        out.resume,
-        ResumeStatus::Resumed {
-            parts_reused: 2,
-            verified_by_list_parts: false
-        }
-    );
+    assert_eq!(out.resume, resumed(2, false));
     assert_eq!((out.parts, out.parts_uploaded), (10, 8));
     assert_eq!(counted(), 8, "parts 2 and 3 again, and the 6 missing parts");
     assert_eq!(object_bytes(&emu, key).await, second);
@@ -537,12 +537,7 @@ async fn a_file_modified_during_the_upload_is_not_committed() {
     let emu = start().await;
     let key = "src/modified-during.bin";
     let earlier = pattern(300 * KIB, 22);
-    admin(&emu)
-        .put_object(BUCKET, key)
-        .body(earlier.clone())
-        .send()
-        .await
-        .unwrap();
+    put_as_admin(&emu, key, &earlier).await;
     let data = pattern(700 * KIB, 23);
     let file = write_file(&data);
     let path = file.path().to_owned();
@@ -559,12 +554,7 @@ async fn a_file_modified_during_the_upload_is_not_committed() {
                 let mut changed = std::fs::read(&path).unwrap();
                 changed[10] ^= 0xff;
                 std::fs::write(&path, &changed).unwrap();
-                std::fs::File::options()
-                    .write(true)
-                    .open(&path)
-                    .unwrap()
-                    .set_modified(std::time::SystemTime::now() + Duration::from_secs(120))
-                    .unwrap();
+                set_mtime(&path, SystemTime::now() + Duration::from_secs(120));
             }
         })
         .build()
@@ -599,13 +589,7 @@ async fn a_checkpoint_for_a_modified_file_is_ignored_and_the_upload_starts_over(
     // The file changes (same size, other bytes, another modification time).
     let changed = pattern(800 * KIB, 8);
     std::fs::write(file.path(), &changed).unwrap();
-    let f = std::fs::File::options()
-        .write(true)
-        .open(file.path())
-        .unwrap();
-    f.set_modified(std::time::SystemTime::now() + Duration::from_secs(60))
-        .unwrap();
-    drop(f);
+    set_mtime(file.path(), SystemTime::now() + Duration::from_secs(60));
 
     let out = upload_with_checkpoint(admin(&emu), dir.path(), file.path(), key).await;
     assert_intact(&out, &changed);
@@ -836,27 +820,14 @@ async fn stored_parts_whose_crc_differs_from_the_file_are_uploaded_again() {
     interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 3).await;
 
     // Same size and modification time, so the checkpoint still matches, but part 2 changed.
-    let mtime = std::fs::metadata(file.path()).unwrap().modified().unwrap();
     let mut second = first.clone();
     second[150 * KIB] ^= 0xff;
-    std::fs::write(file.path(), &second).unwrap();
-    std::fs::File::options()
-        .write(true)
-        .open(file.path())
-        .unwrap()
-        .set_modified(mtime)
-        .unwrap();
+    rewrite_keeping_mtime(file.path(), &second);
 
     let counted = count_upload_parts(&emu, 50);
     let out = upload_with_checkpoint(admin(&emu), dir.path(), file.path(), key).await;
     assert_intact(&out, &second);
-    assert_eq!(
-        out.resume,
-        ResumeStatus::Resumed {
-            parts_reused: 2,
-            verified_by_list_parts: true
-        }
-    );
+    assert_eq!(out.resume, resumed(2, true));
     assert_eq!((out.parts, out.parts_uploaded), (7, 5));
     assert_eq!(counted(), 5, "part 2 and the 4 missing parts");
     assert_eq!(object_bytes(&emu, key).await, second);

@@ -16,7 +16,7 @@ use alioss::providers::{
     DefaultCredentialsChain, EcsRamRoleCredentialsProvider, OidcCredentialsProvider,
     UrlCredentialsProvider,
 };
-use alioss::sts::{AssumeRoleRequest, StsClient};
+use alioss::sts::{AssumeRoleRequest, StsClient, StsClientBuilder};
 use alioss::ErrorKind;
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -194,13 +194,48 @@ async fn emulator(tls: bool) -> EmulatorHandle {
         .unwrap()
 }
 
-fn oss_client(emu: &EmulatorHandle, http: HttpOptions) -> oss::Client {
+/// An OSS client builder for the emulator, signing as its admin.
+fn admin_builder(emu: &EmulatorHandle) -> oss::ClientBuilder {
     oss::Client::builder()
         .region(demo::REGION)
         .endpoint(emu.endpoint())
         .credentials(StaticCredentialsProvider::new(
             emu.user_credentials("admin").unwrap(),
         ))
+}
+
+/// Made-up credentials, for servers that do not check signatures.
+fn test_credentials() -> StaticCredentialsProvider {
+    StaticCredentialsProvider::new(alioss::Credentials::new("id", "secret").unwrap())
+}
+
+/// An OSS client builder for a mock server at `endpoint`.
+fn mock_builder(endpoint: &str) -> oss::ClientBuilder {
+    oss::Client::builder()
+        .region(demo::REGION)
+        .endpoint(endpoint)
+        .credentials(test_credentials())
+}
+
+/// An STS client builder for a mock server at `endpoint`.
+fn mock_sts_builder(endpoint: &str) -> StsClientBuilder {
+    StsClient::builder()
+        .endpoint(endpoint)
+        .credentials(alioss::Credentials::new("id", "secret").unwrap())
+}
+
+/// Puts `x` as `key`.
+async fn put_x(client: &oss::Client, key: &str) -> alioss::Result<()> {
+    client
+        .put_object(BUCKET, key)
+        .body(oss::Body::from("x"))
+        .send()
+        .await
+        .map(|_| ())
+}
+
+fn oss_client(emu: &EmulatorHandle, http: HttpOptions) -> oss::Client {
+    admin_builder(emu)
         .retry_policy(fast_retries())
         .http_options(http)
         .build()
@@ -433,21 +468,11 @@ async fn an_https_emulator_is_reached_with_its_ca_added() {
 #[tokio::test]
 async fn an_https_emulator_is_refused_without_its_ca() {
     let emu = emulator(true).await;
-    let client = oss::Client::builder()
-        .region(demo::REGION)
-        .endpoint(emu.endpoint())
-        .credentials(StaticCredentialsProvider::new(
-            emu.user_credentials("admin").unwrap(),
-        ))
+    let client = admin_builder(&emu)
         .retry_policy(oss::RetryPolicy::no_retries())
         .build()
         .unwrap();
-    let err = client
-        .put_object(BUCKET, "refused.txt")
-        .body(oss::Body::from("x"))
-        .send()
-        .await
-        .unwrap_err();
+    let err = put_x(&client, "refused.txt").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err:?}");
     assert!(err.to_string().contains("certificate"), "{err}");
     // The cause is kept: reqwest's error (without the URL) is the source.
@@ -505,24 +530,12 @@ async fn a_handed_in_reqwest_client_is_the_one_used() {
         .client(mine)
         // Ignored: the handed-in client is used as it is.
         .user_agent_suffix("ignored/1");
-    let client = oss::Client::builder()
-        .region(demo::REGION)
-        .endpoint(server.endpoint())
-        .credentials(StaticCredentialsProvider::new(
-            alioss::Credentials::new("id", "secret").unwrap(),
-        ))
+    let client = mock_builder(&server.endpoint())
         .http_options(http.clone())
         .build()
         .unwrap();
-    client
-        .put_object(BUCKET, "k")
-        .body(oss::Body::from("x"))
-        .send()
-        .await
-        .unwrap();
-    let sts = StsClient::builder()
-        .endpoint(server.endpoint())
-        .credentials(alioss::Credentials::new("id", "secret").unwrap())
+    put_x(&client, "k").await.unwrap();
+    let sts = mock_sts_builder(&server.endpoint())
         .retry_policy(oss::RetryPolicy::no_retries())
         .http_options(http)
         .build()
@@ -543,21 +556,11 @@ async fn a_handed_in_reqwest_client_is_the_one_used() {
 #[tokio::test]
 async fn the_user_agent_carries_the_suffix() {
     let server = MockServer::start(|_, _| Reply::ok()).await;
-    let client = oss::Client::builder()
-        .region(demo::REGION)
-        .endpoint(server.endpoint())
-        .credentials(StaticCredentialsProvider::new(
-            alioss::Credentials::new("id", "secret").unwrap(),
-        ))
+    let client = mock_builder(&server.endpoint())
         .http_options(HttpOptions::new().user_agent_suffix("partner-sync/2.1"))
         .build()
         .unwrap();
-    client
-        .put_object(BUCKET, "k")
-        .body(oss::Body::from("x"))
-        .send()
-        .await
-        .unwrap();
+    put_x(&client, "k").await.unwrap();
     assert_eq!(
         server.request(0).header("user-agent"),
         Some(format!("{USER_AGENT} partner-sync/2.1").as_str())
@@ -568,12 +571,7 @@ async fn the_user_agent_carries_the_suffix() {
 // Additional signed headers and CloudBox reach the client builder.
 
 fn signing_host_client(emu: &EmulatorHandle, proxy: &Proxy, sign_host: bool) -> oss::Client {
-    let mut b = oss::Client::builder()
-        .region(demo::REGION)
-        .endpoint(emu.endpoint())
-        .credentials(StaticCredentialsProvider::new(
-            emu.user_credentials("admin").unwrap(),
-        ))
+    let mut b = admin_builder(emu)
         .retry_policy(oss::RetryPolicy::no_retries())
         .http_options(HttpOptions::new().proxy(proxy.url()));
     if sign_host {
@@ -607,17 +605,11 @@ async fn a_tampered_signed_header_is_refused() {
     .await;
 
     // Unsigned, the rewrite goes unnoticed...
-    signing_host_client(&emu, &proxy, false)
-        .put_object(BUCKET, "tampered.txt")
-        .body(oss::Body::from("x"))
-        .send()
+    put_x(&signing_host_client(&emu, &proxy, false), "tampered.txt")
         .await
         .unwrap();
     // ...signed, the server refuses it.
-    let err = signing_host_client(&emu, &proxy, true)
-        .put_object(BUCKET, "tampered.txt")
-        .body(oss::Body::from("x"))
-        .send()
+    let err = put_x(&signing_host_client(&emu, &proxy, true), "tampered.txt")
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::SignatureMismatch, "{err:?}");
@@ -629,9 +621,7 @@ async fn a_tampered_signed_header_is_refused() {
 async fn a_bad_additional_header_name_fails_at_build() {
     let err = oss::Client::builder()
         .region(demo::REGION)
-        .credentials(StaticCredentialsProvider::new(
-            alioss::Credentials::new("id", "secret").unwrap(),
-        ))
+        .credentials(test_credentials())
         .additional_signed_headers(["host", "bad header"])
         .build()
         .unwrap_err();
@@ -641,9 +631,7 @@ async fn a_bad_additional_header_name_fails_at_build() {
     );
     let err = oss::Client::builder()
         .region(demo::REGION)
-        .credentials(StaticCredentialsProvider::new(
-            alioss::Credentials::new("id", "secret").unwrap(),
-        ))
+        .credentials(test_credentials())
         .signature_version(oss::SignatureVersion::V1)
         .additional_signed_headers(["host"])
         .build()
@@ -658,17 +646,10 @@ async fn cloudbox_requests_are_signed_for_oss_cloudbox() {
     let client = oss::Client::builder()
         .endpoint(server.endpoint())
         .cloudbox_id("cb-f8z7yvzgwfkl9q0h")
-        .credentials(StaticCredentialsProvider::new(
-            alioss::Credentials::new("id", "secret").unwrap(),
-        ))
+        .credentials(test_credentials())
         .build()
         .unwrap();
-    client
-        .put_object(BUCKET, "k")
-        .body(oss::Body::from("x"))
-        .send()
-        .await
-        .unwrap();
+    put_x(&client, "k").await.unwrap();
     let auth = server
         .request(0)
         .header("authorization")
@@ -681,9 +662,7 @@ async fn cloudbox_requests_are_signed_for_oss_cloudbox() {
     // Without an endpoint there is nothing to derive it from.
     let err = oss::Client::builder()
         .cloudbox_id("cb-f8z7yvzgwfkl9q0h")
-        .credentials(StaticCredentialsProvider::new(
-            alioss::Credentials::new("id", "secret").unwrap(),
-        ))
+        .credentials(test_credentials())
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("endpoint"), "{err}");
@@ -697,21 +676,14 @@ async fn the_operation_timeout_of_the_options_bounds_oss_and_sts_calls() {
     // The server never answers; every attempt would wait for it.
     let server = MockServer::start(|_, _| Reply::Hang).await;
     let http = HttpOptions::new().operation_timeout(Duration::from_millis(300));
-    let client = oss::Client::builder()
-        .region(demo::REGION)
-        .endpoint(server.endpoint())
-        .credentials(StaticCredentialsProvider::new(
-            alioss::Credentials::new("id", "secret").unwrap(),
-        ))
+    let client = mock_builder(&server.endpoint())
         .http_options(http.clone())
         .build()
         .unwrap();
     let err = client.head_object(BUCKET, "k").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
 
-    let sts = StsClient::builder()
-        .endpoint(server.endpoint())
-        .credentials(alioss::Credentials::new("id", "secret").unwrap())
+    let sts = mock_sts_builder(&server.endpoint())
         .http_options(http)
         .build()
         .unwrap();
