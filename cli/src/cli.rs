@@ -75,9 +75,13 @@ pub(crate) struct CpArgs {
     /// Part (upload) or range (download) size in bytes.
     #[arg(long, value_name = "BYTES")]
     pub(crate) part_size: Option<u64>,
-    /// Parts or ranges in flight.
+    /// Parts or ranges in flight (per file).
     #[arg(long, value_name = "N")]
     pub(crate) parallel: Option<usize>,
+    /// With -r: files transferred at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) jobs: u16,
 }
 
 /// `ls oss://bucket[/prefix]`.

@@ -9,6 +9,7 @@ use alioss::oss::{AddressingStyle, Client};
 use alioss::providers::{DefaultCredentialsChain, UrlCredentialsProvider};
 use alioss::{Error, SharedCredentialsProvider};
 use alioss_emulator::{demo, Emulator, EmulatorConfig, EmulatorHandle};
+use indicatif::MultiProgress;
 
 use crate::cli::GlobalArgs;
 
@@ -20,8 +21,8 @@ pub(crate) struct Context {
     pub(crate) region: Option<String>,
     /// The in-process emulator's endpoint (STS goes there too).
     pub(crate) emulator_endpoint: Option<String>,
-    /// Whether to draw progress bars.
-    pub(crate) progress: bool,
+    /// Where progress bars are drawn (stderr), when they are shown at all.
+    pub(crate) bars: Option<MultiProgress>,
     emulator: Option<EmulatorHandle>,
 }
 
@@ -69,14 +70,16 @@ impl Context {
             builder = builder.addressing_style(AddressingStyle::PathStyle);
         }
         let client = builder.build()?;
-        let progress =
-            !args.no_progress && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+        let bars = (!args.no_progress
+            && std::io::stdout().is_terminal()
+            && std::io::stderr().is_terminal())
+        .then(MultiProgress::new);
         Ok(Self {
             client,
             credentials,
             region,
             emulator_endpoint: emulator.as_ref().map(|e| e.endpoint().to_owned()),
-            progress,
+            bars,
             emulator,
         })
     }

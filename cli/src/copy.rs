@@ -6,12 +6,12 @@ use std::time::Instant;
 
 use alioss::oss::{Downloader, Uploader};
 use alioss::Error;
-use futures_util::TryStreamExt as _;
+use futures_util::{stream, StreamExt as _, TryStreamExt as _};
 
 use crate::cli::CpArgs;
 use crate::context::Context;
 use crate::location::Location;
-use crate::progress::{rate, summary, Bar};
+use crate::progress::{rate, say, summary, Bar};
 
 pub(crate) async fn run(ctx: &Context, args: &CpArgs) -> Result<(), Error> {
     let source = Location::parse(&args.source)?;
@@ -75,11 +75,13 @@ fn file_name(path: &Path) -> Result<String, Error> {
         .ok_or_else(|| Error::invalid("source", "names no file"))
 }
 
-/// Finishes `bar` when `result` is a success, abandons it when a failure; returns `result`.
-fn settle<T>(bar: &Bar, result: Result<T, Error>) -> Result<T, Error> {
-    match &result {
-        Ok(_) => bar.finish(),
-        Err(_) => bar.abandon(),
+/// Leaves `bar` complete on screen after a single file's success; otherwise (a failure, or
+/// one file of `cp -r`, whose finished bars would pile up) takes it off; returns `result`.
+fn settle<T>(bar: &Bar, args: &CpArgs, result: Result<T, Error>) -> Result<T, Error> {
+    if result.is_ok() && !args.recursive {
+        bar.finish();
+    } else {
+        bar.clear();
     }
     result
 }
@@ -107,17 +109,20 @@ async fn upload_file(
     key: &str,
 ) -> Result<u64, Error> {
     let size = tokio::fs::metadata(path).await?.len();
-    let bar = Bar::new(ctx.progress, size, &file_name(path)?);
+    let bar = Bar::new(ctx.bars.as_ref(), size, &file_name(path)?);
     let started = Instant::now();
     let result = uploader(ctx, args, &bar)?
         .upload_file(bucket, key, path)
         .send()
         .await;
-    let out = settle(&bar, result)?;
-    println!(
-        "uploaded {} -> oss://{bucket}/{key}: {}",
-        path.display(),
-        summary(out.size, out.etag.as_deref(), out.crc64, started.elapsed())
+    let out = settle(&bar, args, result)?;
+    say(
+        ctx.bars.as_ref(),
+        &format!(
+            "uploaded {} -> oss://{bucket}/{key}: {}",
+            path.display(),
+            summary(out.size, out.etag.as_deref(), out.crc64, started.elapsed())
+        ),
     );
     Ok(out.size)
 }
@@ -130,7 +135,7 @@ async fn download_file(
     dest: &Path,
 ) -> Result<u64, Error> {
     let label = key.rsplit('/').next().unwrap_or(key).to_owned();
-    let bar = Bar::new(ctx.progress, 0, &label);
+    let bar = Bar::new(ctx.bars.as_ref(), 0, &label);
     let started = Instant::now();
     let length_bar = bar.clone();
     let d = {
@@ -151,11 +156,14 @@ async fn download_file(
         .build()?
     };
     let result = d.download_file(bucket, key, dest).send().await;
-    let out = settle(&bar, result)?;
-    println!(
-        "downloaded oss://{bucket}/{key} -> {}: {}",
-        dest.display(),
-        summary(out.size, out.etag.as_deref(), out.crc64, started.elapsed())
+    let out = settle(&bar, args, result)?;
+    say(
+        ctx.bars.as_ref(),
+        &format!(
+            "downloaded oss://{bucket}/{key} -> {}: {}",
+            dest.display(),
+            summary(out.size, out.etag.as_deref(), out.crc64, started.elapsed())
+        ),
     );
     Ok(out.size)
 }
@@ -183,15 +191,19 @@ async fn upload_folder(
         format!("{prefix}/")
     };
     let started = Instant::now();
-    let mut total = 0u64;
-    for rel in &files {
+    let prefix = &prefix;
+    let total = in_parallel(args, files.iter(), |rel| async move {
         let key = format!("{prefix}{}", slash_path(rel));
-        total += upload_file(ctx, args, &dir.join(rel), bucket, &key).await?;
-    }
-    println!(
-        "{} files, {total} bytes, {}",
-        files.len(),
-        rate(total, started.elapsed())
+        upload_file(ctx, args, &dir.join(rel), bucket, &key).await
+    })
+    .await?;
+    say(
+        ctx.bars.as_ref(),
+        &format!(
+            "{} files, {total} bytes, {}",
+            files.len(),
+            rate(total, started.elapsed())
+        ),
     );
     Ok(())
 }
@@ -213,10 +225,9 @@ async fn download_prefix(
         list = list.prefix(prefix.clone());
     }
     let objects: Vec<_> = list.into_stream().try_collect().await?;
-    let started = Instant::now();
-    let mut total = 0u64;
-    let mut count = 0usize;
-    for object in objects {
+    // Every key is checked before anything is written.
+    let mut wanted = Vec::new();
+    for object in &objects {
         let rel = &object.key[prefix.len()..];
         if rel.is_empty() || rel.ends_with('/') {
             continue; // a folder marker
@@ -230,18 +241,40 @@ async fn download_prefix(
                 ),
             )
         })?;
-        let dest = dir.join(local);
+        wanted.push((object.key.as_str(), dir.join(local)));
+    }
+    let started = Instant::now();
+    let total = in_parallel(args, wanted.iter(), |(key, dest)| async move {
         if let Some(parent) = dest.parent() {
             tokio::fs::create_dir_all(parent).await?;
         }
-        total += download_file(ctx, args, bucket, &object.key, &dest).await?;
-        count += 1;
-    }
-    println!(
-        "{count} files, {total} bytes, {}",
-        rate(total, started.elapsed())
+        download_file(ctx, args, bucket, key, dest).await
+    })
+    .await?;
+    say(
+        ctx.bars.as_ref(),
+        &format!(
+            "{} files, {total} bytes, {}",
+            wanted.len(),
+            rate(total, started.elapsed())
+        ),
     );
     Ok(())
+}
+
+/// Runs `transfer` on every item, `--jobs` at a time, and adds up the bytes moved; stops at the
+/// first error (transfers in flight are dropped; with `--checkpoint-dir` they resume on the next
+/// run).
+async fn in_parallel<I, T, F, Fut>(args: &CpArgs, items: I, transfer: F) -> Result<u64, Error>
+where
+    I: Iterator<Item = T>,
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = Result<u64, Error>>,
+{
+    stream::iter(items.map(transfer))
+        .buffer_unordered(usize::from(args.jobs))
+        .try_fold(0u64, |total, n| async move { Ok(total + n) })
+        .await
 }
 
 /// The files under `root`, as paths relative to it, sorted.

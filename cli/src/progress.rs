@@ -2,19 +2,20 @@
 
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 /// A byte-counting progress bar, or nothing when progress is not shown.
 #[derive(Clone)]
 pub(crate) struct Bar(Option<ProgressBar>);
 
 impl Bar {
-    /// A bar for `total` bytes labelled `label`, drawn on stderr when `enabled`.
-    pub(crate) fn new(enabled: bool, total: u64, label: &str) -> Self {
-        if !enabled {
+    /// A bar for `total` bytes labelled `label`, drawn on stderr among `bars` (one line per
+    /// transfer in flight) when progress is shown, else nothing.
+    pub(crate) fn new(bars: Option<&MultiProgress>, total: u64, label: &str) -> Self {
+        let Some(bars) = bars else {
             return Bar(None);
-        }
-        let bar = ProgressBar::new(total);
+        };
+        let bar = bars.add(ProgressBar::new(total));
         let style = ProgressStyle::with_template(
             "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
         )
@@ -47,11 +48,20 @@ impl Bar {
         }
     }
 
-    /// Removes the bar (on failure).
-    pub(crate) fn abandon(&self) {
+    /// Removes the bar from the screen: the line printed after a transfer (its summary or its
+    /// error) takes its place.
+    pub(crate) fn clear(&self) {
         if let Some(b) = &self.0 {
-            b.abandon();
+            b.finish_and_clear();
         }
+    }
+}
+
+/// Prints `line` on stdout without tearing the progress bars drawn on stderr.
+pub(crate) fn say(bars: Option<&MultiProgress>, line: &str) {
+    match bars {
+        Some(b) => b.suspend(|| println!("{line}")),
+        None => println!("{line}"),
     }
 }
 

@@ -115,18 +115,39 @@ async fn a_folder_round_trips_with_cp_r() {
     std::fs::write(src.join("a.txt"), "alpha\n").unwrap();
     std::fs::write(src.join("sub/b.bin"), data(300 * 1024, 2)).unwrap();
     std::fs::write(src.join("sub/deeper/c.txt"), "").unwrap();
+    for i in 0..5u8 {
+        std::fs::write(src.join(format!("sub/f{i}.bin")), data(40 * 1024, i)).unwrap();
+    }
+    // Three files in flight at a time.
     let up = run(alioss(&emu, "admin", dir.path())
-        .args(["cp", "-r"])
+        .args(["cp", "-r", "--jobs", "3"])
         .arg(&src)
         .arg(format!("oss://{BUCKET}/tree/")));
-    assert!(stdout(&up).contains("3 files, "), "{}", stdout(&up));
+    assert!(stdout(&up).contains("8 files, "), "{}", stdout(&up));
+    assert_eq!(
+        stdout(&up).matches("uploaded ").count(),
+        8,
+        "{}",
+        stdout(&up)
+    );
 
+    // Downloads run with the default number of jobs.
     let back = dir.path().join("back");
     let down = run(alioss(&emu, "admin", dir.path())
         .args(["cp", "-r", &format!("oss://{BUCKET}/tree/")])
         .arg(&back));
-    assert!(stdout(&down).contains("3 files, "), "{}", stdout(&down));
+    assert!(stdout(&down).contains("8 files, "), "{}", stdout(&down));
     assert_eq!(tree(&back), tree(&src));
+
+    // --jobs 0 is refused before anything is sent.
+    let out = alioss(&emu, "admin", dir.path())
+        .args(["cp", "-r", "--jobs", "0"])
+        .arg(&src)
+        .arg(format!("oss://{BUCKET}/tree0/"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--jobs"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,6 +255,36 @@ async fn a_progress_bar_is_drawn_on_a_terminal() {
     assert!(screen.contains("big.bin ["), "{screen:?}");
     assert!(screen.contains("=] 10.00 MiB/10.00 MiB"), "{screen:?}");
     assert!(screen.contains("10485760 bytes, ETag"), "{screen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_copy_on_a_terminal_draws_bars_and_prints_every_file() {
+    let emu = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("many");
+    std::fs::create_dir_all(&src).unwrap();
+    for i in 0..4u8 {
+        std::fs::write(src.join(format!("part{i}.bin")), data(2 * 1024 * 1024, i)).unwrap();
+    }
+    let command = format!(
+        "'{}' cp -r --jobs 2 '{}' oss://examplebucket/ttyr/",
+        env!("CARGO_BIN_EXE_alioss"),
+        src.display()
+    );
+    let mut base = alioss(&emu, "admin", dir.path());
+    let mut cmd = cmd_with_program(&mut base, "script");
+    let out = run(cmd.args(["-q", "-e", "-c", &command, "/dev/null"]));
+    let screen = stdout(&out);
+    for i in 0..4 {
+        assert!(screen.contains(&format!("part{i}.bin [")), "{screen:?}");
+        assert!(
+            screen.contains(&format!(
+                "-> oss://examplebucket/ttyr/part{i}.bin: 2097152 bytes"
+            )),
+            "{screen:?}"
+        );
+    }
+    assert!(screen.contains("4 files, 8388608 bytes"), "{screen:?}");
 }
 
 /// `base`'s environment for another program.
