@@ -80,6 +80,23 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
         .collect()
 }
 
+/// The error of `provider` for a non-2xx answer `status` from `service` (`what` adds
+/// context after the status): retryable for a 5xx, with an excerpt of the body.
+pub(crate) fn http_refusal(
+    provider: &'static str,
+    service: &str,
+    status: u16,
+    what: &str,
+    body: &[u8],
+) -> CredentialsError {
+    let msg = format!("{service} answered HTTP {status}{what}: {}", excerpt(body));
+    if status >= 500 {
+        CredentialsError::failed_retryable(provider, msg)
+    } else {
+        CredentialsError::failed(provider, msg)
+    }
+}
+
 /// Turns a crate error met while fetching credentials into a credentials error of `provider`.
 pub(crate) fn credentials_error(provider: &'static str, e: crate::Error) -> CredentialsError {
     match e {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::document::{excerpt, parse_credentials_document};
+use super::document::{excerpt, http_refusal, parse_credentials_document};
 use crate::credentials::{
     Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials,
 };
@@ -188,15 +188,13 @@ impl FetchCredentials for EcsFetcher {
         let path = format!("{CREDENTIALS_PATH}{role}");
         let (status, body) = self.get(&path, token.as_deref()).await?;
         if status != 200 {
-            let msg = format!(
-                "the metadata service answered HTTP {status} for role {role}: {}",
-                excerpt(&body)
-            );
-            return Err(if status >= 500 {
-                CredentialsError::failed_retryable(PROVIDER, msg)
-            } else {
-                CredentialsError::failed(PROVIDER, msg)
-            });
+            return Err(http_refusal(
+                PROVIDER,
+                "the metadata service",
+                status,
+                &format!(" for role {role}"),
+                &body,
+            ));
         }
         parse_credentials_document(PROVIDER, &body)
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::document::{excerpt, parse_credentials_document};
+use super::document::{http_refusal, parse_credentials_document};
 use crate::credentials::{
     Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials,
 };
@@ -94,16 +94,13 @@ impl FetchCredentials for UrlFetcher {
             crate::http::read_prefix(resp, crate::limits::MAX_ERROR_BODY).await
         };
         if !status.is_success() {
-            let msg = format!(
-                "the token-vending service answered HTTP {}: {}",
+            return Err(http_refusal(
+                PROVIDER,
+                "the token-vending service",
                 status.as_u16(),
-                excerpt(&body)
-            );
-            return Err(if status.is_server_error() {
-                CredentialsError::failed_retryable(PROVIDER, msg)
-            } else {
-                CredentialsError::failed(PROVIDER, msg)
-            });
+                "",
+                &body,
+            ));
         }
         parse_credentials_document(PROVIDER, &body)
     }
