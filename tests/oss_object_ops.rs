@@ -275,6 +275,36 @@ async fn delete_multiple_objects_in_verbose_and_quiet_modes_with_odd_keys() {
 }
 
 #[tokio::test]
+async fn delete_multiple_objects_sends_keys_as_they_are_never_url_encoded() {
+    let emu = start().await;
+    let oss = admin(&emu);
+    // A literal `%2F` names another object than a `/`; `=` and control characters are kept.
+    let gone = ["dm2/year=2024/a%2Fb", "dm2/ctl\u{1}x", "dm2/100%"];
+    let kept = ["dm2/year=2024/a/b", "dm2/ctl%01x"];
+    for k in gone.iter().chain(&kept) {
+        put_body(&oss, k, "1").await;
+    }
+    let out = oss
+        .delete_multiple_objects(BUCKET)
+        .keys(gone)
+        .send()
+        .await
+        .unwrap();
+    let mut deleted = out.deleted.clone();
+    deleted.sort();
+    let mut want: Vec<String> = gone.iter().map(|k| k.to_string()).collect();
+    want.sort();
+    assert_eq!(deleted, want);
+    let mut left: Vec<String> = list_all(&oss, "dm2/")
+        .await
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    left.sort();
+    assert_eq!(left, ["dm2/ctl%01x", "dm2/year=2024/a/b"]);
+}
+
+#[tokio::test]
 async fn delete_objects_batches_any_number_of_keys_and_1001_in_one_request_is_refused() {
     let emu = start().await;
     let oss = admin(&emu);

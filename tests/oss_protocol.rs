@@ -185,6 +185,35 @@ async fn multipart_operations_ask_for_url_encoding_and_decode_the_key_they_answe
 }
 
 #[tokio::test]
+async fn delete_multiple_objects_sends_raw_keys_and_decodes_the_answer() {
+    // As the official SDKs: the request body carries each key XML-escaped (control characters
+    // as character references), not URL-encoded; `encoding-type=url` applies to the answer.
+    let keys = ["year=2024/a%2Fb", "x&y", "ctl\u{1}z"];
+    let server = MockServer::start(|r, _| {
+        let body = String::from_utf8_lossy(&r.body);
+        let want = "<Key>year=2024/a%2Fb</Key></Object><Object><Key>x&amp;y</Key></Object>\
+                    <Object><Key>ctl&#x1;z</Key>";
+        if query_param(r.query(), "encoding-type").as_deref() != Some("url") || !body.contains(want)
+        {
+            return Reply::error(400, "MalformedXML", "unexpected body");
+        }
+        xml("<DeleteResult><EncodingType>url</EncodingType>\
+             <Deleted><Key>year%3D2024%2Fa%252Fb</Key></Deleted>\
+             <Deleted><Key>x%26y</Key></Deleted><Deleted><Key>ctl%01z</Key></Deleted>\
+             </DeleteResult>")
+    })
+    .await;
+    let oss = client(&server.endpoint());
+    let out = oss
+        .delete_multiple_objects("examplebucket")
+        .keys(keys)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.deleted, keys);
+}
+
+#[tokio::test]
 async fn an_initiate_answer_for_another_key_is_refused() {
     // "a b" encoded as a form would be ("a+b"): decoded as OSS encodes, that is another key.
     let server = MockServer::start(|_, _| {

@@ -15,8 +15,10 @@ use crate::server::{Body, State};
 /// Most keys one request may name.
 pub(crate) const MAX_KEYS: usize = 1000;
 
-/// `<Delete><Quiet/><Object><Key/></Object>…</Delete>` → (quiet, keys).
-fn parse_delete_body(xml: &[u8], url: bool) -> Result<(bool, Vec<String>), OssError> {
+/// `<Delete><Quiet/><Object><Key/></Object>…</Delete>` → (quiet, keys). Keys are XML text
+/// (control characters as character references), never URL-encoded: `encoding-type=url` only
+/// asks for encoded keys in the answer.
+fn parse_delete_body(xml: &[u8]) -> Result<(bool, Vec<String>), OssError> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut keys = Vec::new();
@@ -50,14 +52,7 @@ fn parse_delete_body(xml: &[u8], url: bool) -> Result<(bool, Vec<String>), OssEr
             Ok(Event::Text(t)) => {
                 let text = t.unescape().map_err(|_| OssError::malformed_xml())?;
                 match path.last().map(String::as_str) {
-                    Some("Key") => {
-                        let k = if url {
-                            alioss::oss::signer::uri_decode(&text)
-                        } else {
-                            text.into_owned()
-                        };
-                        key = Some(key.unwrap_or_default() + &k);
-                    }
+                    Some("Key") => key = Some(key.unwrap_or_default() + &text),
                     Some("Quiet") => quiet = text.trim().eq_ignore_ascii_case("true"),
                     _ => {}
                 }
@@ -108,7 +103,7 @@ pub(crate) async fn delete_multiple(
             base64::engine::general_purpose::STANDARD.encode(got),
         ));
     }
-    let (quiet, keys) = parse_delete_body(&body, url)?;
+    let (quiet, keys) = parse_delete_body(&body)?;
     for k in &keys {
         super::check_key(k)?;
         super::authorize(
@@ -147,10 +142,11 @@ mod tests {
 
     #[test]
     fn the_body_lists_keys_and_quiet() {
-        let xml = b"<Delete><Quiet>true</Quiet><Object><Key>a&amp;b</Key></Object><Object><Key>c%2Fd</Key></Object></Delete>";
-        let (quiet, keys) = parse_delete_body(xml, true).unwrap();
+        let xml = b"<Delete><Quiet>true</Quiet><Object><Key>a&amp;b</Key></Object><Object><Key>c%2Fd=1</Key></Object><Object><Key>x&#x1;y</Key></Object></Delete>";
+        let (quiet, keys) = parse_delete_body(xml).unwrap();
         assert!(quiet);
-        assert_eq!(keys, ["a&b", "c/d"]);
+        // Taken literally: a `%2F` in the body is part of the key, not an encoded slash.
+        assert_eq!(keys, ["a&b", "c%2Fd=1", "x\u{1}y"]);
     }
 
     #[test]
@@ -160,8 +156,8 @@ mod tests {
             xml.push_str(&format!("<Object><Key>k{i}</Key></Object>"));
         }
         xml.push_str("</Delete>");
-        let err = parse_delete_body(xml.as_bytes(), false).unwrap_err();
+        let err = parse_delete_body(xml.as_bytes()).unwrap_err();
         assert_eq!(err.code, "MalformedXML");
-        assert!(parse_delete_body(b"<Delete></Delete>", false).is_err());
+        assert!(parse_delete_body(b"<Delete></Delete>").is_err());
     }
 }

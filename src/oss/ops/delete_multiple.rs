@@ -10,7 +10,6 @@ use super::url_encoded::Decoder;
 use crate::error::{Error, Result};
 use crate::oss::client::Client;
 use crate::oss::request::OssRequest;
-use crate::oss::signer::uri_encode;
 use crate::oss::validation;
 use crate::oss::xml::from_xml;
 
@@ -79,9 +78,23 @@ pub struct DeleteMultipleObjectsRequest {
     quiet: bool,
 }
 
-/// Escapes text for an XML element.
-fn xml_escape(s: &str) -> String {
-    quick_xml::escape::escape(s).into_owned()
+/// Escapes a key for the request body: the XML entities, and control characters as
+/// character references (as the official SDKs send them). Keys go as they are, never
+/// URL-encoded: `encoding-type=url` applies to the keys OSS answers with, not to the request.
+fn xml_escape_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() => out.push_str(&format!("&#x{:X};", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -128,9 +141,8 @@ impl DeleteMultipleObjectsRequest {
             "<Quiet>false</Quiet>"
         });
         for k in &self.keys {
-            // Keys go URL-encoded (`encoding-type=url`): XML cannot carry every character.
             xml.push_str("<Object><Key>");
-            xml.push_str(&xml_escape(&uri_encode(k)));
+            xml.push_str(&xml_escape_key(k));
             xml.push_str("</Key></Object>");
         }
         xml.push_str("</Delete>");
