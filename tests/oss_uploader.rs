@@ -390,8 +390,8 @@ async fn an_interrupted_upload_resumes_with_only_the_missing_parts() {
     assert_eq!(landed, 6);
     let cp = only_file_in(dir.path()).expect("a checkpoint after the failure");
     let text = std::fs::read_to_string(&cp).unwrap();
-    assert!(text.contains(&uploads[0]) && text.contains("\"number\": 6"));
-    assert!(!text.contains("\"number\": 7") && text.contains("\"crc64\""));
+    assert!(text.contains(&uploads[0]) && text.contains("\"number\":6"));
+    assert!(!text.contains("\"number\":7") && text.contains("\"crc64\""));
     assert!(!text.contains("demo-admin-key-secret"));
 
     let counted = count_upload_parts(&emu, 100);
@@ -532,45 +532,59 @@ async fn without_list_parts_rights_a_file_changed_in_place_never_commits_a_mixed
     emu.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_file_modified_during_the_upload_is_not_committed() {
-    let emu = start().await;
-    let key = "src/modified-during.bin";
-    let earlier = pattern(300 * KIB, 22);
-    put_as_admin(&emu, key, &earlier).await;
+/// Uploads a file that is rewritten after part 2 (other bytes in part 1, new mtime) over an
+/// object holding `earlier`, with or without a checkpoint folder; answers the error.
+async fn upload_modified_during(emu: &EmulatorHandle, key: &str, checkpoint: bool) -> Error {
     let data = pattern(700 * KIB, 23);
     let file = write_file(&data);
     let path = file.path().to_owned();
     let dir = tempfile::tempdir().unwrap();
     let touched = Arc::new(AtomicU32::new(0));
     let seen = touched.clone();
-    let uploader = Uploader::builder(admin(&emu))
+    let mut builder = Uploader::builder(admin(emu))
         .part_size(PART)
         .parallelism(1)
-        .checkpoint_dir(dir.path())
         .on_progress(move |p| {
-            // After part 2 the file is rewritten (other bytes in part 1, new mtime).
             if p.parts_done == 2 && seen.fetch_add(1, Ordering::SeqCst) == 0 {
                 let mut changed = std::fs::read(&path).unwrap();
                 changed[10] ^= 0xff;
                 std::fs::write(&path, &changed).unwrap();
                 set_mtime(&path, SystemTime::now() + Duration::from_secs(120));
             }
-        })
+        });
+    if checkpoint {
+        builder = builder.checkpoint_dir(dir.path());
+    }
+    let e = builder
         .build()
-        .unwrap();
-    let e = uploader
+        .unwrap()
         .upload_file(BUCKET, key, file.path())
         .send()
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("changed during the upload"), "{e}");
     assert_eq!(touched.load(Ordering::SeqCst), 1);
-    assert_eq!(
-        object_bytes(&emu, key).await,
-        earlier,
-        "nothing was committed"
-    );
+    e
+}
+
+#[tokio::test]
+async fn a_file_modified_during_the_upload_is_not_committed() {
+    let emu = start().await;
+    for (key, checkpoint) in [
+        ("src/modified-during.bin", true),
+        ("src/modified-during-no-cp.bin", false),
+    ] {
+        let earlier = pattern(300 * KIB, 22);
+        put_as_admin(&emu, key, &earlier).await;
+        let e = upload_modified_during(&emu, key, checkpoint).await;
+        assert!(e.to_string().contains("changed during the upload"), "{e}");
+        assert_eq!(
+            object_bytes(&emu, key).await,
+            earlier,
+            "nothing was committed"
+        );
+        // Without a checkpoint there is nothing to resume: the upload is aborted.
+        assert_eq!(open_uploads(&emu, key).await.len(), usize::from(checkpoint));
+    }
     emu.shutdown().await;
 }
 
@@ -620,7 +634,7 @@ async fn a_tampered_checkpoint_is_ignored_and_replaced() {
     interrupted_upload(&emu, no_retries, dir.path(), file.path(), key, 2).await;
     let cp = only_file_in(dir.path()).unwrap();
     let text = std::fs::read_to_string(&cp).unwrap();
-    let tampered = text.replace("\"number\": 2", "\"number\": 5");
+    let tampered = text.replace("\"number\":2", "\"number\":5");
     assert_ne!(tampered, text);
     std::fs::write(&cp, tampered).unwrap();
 

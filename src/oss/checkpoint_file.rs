@@ -10,8 +10,10 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
-/// A checkpoint is a few kilobytes; anything larger than this is not one.
-pub(crate) const MAX_CHECKPOINT_BYTES: u64 = 64 * 1024;
+/// The largest checkpoint file read or written. An upload's checkpoint records every part (about
+/// 130 bytes each), so one of 10,000 parts, the most OSS allows, is about 1.3 MB; anything larger
+/// than this is not a checkpoint.
+pub(crate) const MAX_CHECKPOINT_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Which checkpoint a file holds: its magic string, format version, and what it is called in
 /// messages.
@@ -42,10 +44,13 @@ pub(crate) enum Loaded<T> {
 }
 
 impl Format {
+    fn encode<T: Serialize + ?Sized>(&self, data: &T) -> Result<Vec<u8>> {
+        serde_json::to_vec(data)
+            .map_err(|e| Error::Response(format!("cannot encode the {}: {e}", self.what)))
+    }
+
     fn checksum<T: Serialize>(&self, data: &T) -> Result<String> {
-        let bytes = serde_json::to_vec(data)
-            .map_err(|e| Error::Response(format!("cannot encode the {}: {e}", self.what)))?;
-        Ok(hex::encode(Sha256::digest(&bytes)))
+        Ok(hex::encode(Sha256::digest(self.encode(data)?)))
     }
 
     /// Reads the checkpoint at `path`; a missing file is [`Loaded::Missing`], anything
@@ -83,16 +88,30 @@ impl Format {
         }
     }
 
-    /// Writes the checkpoint atomically: a temporary file next to it, then a rename.
+    /// Writes the checkpoint atomically: a temporary file next to it, then a rename. The data
+    /// is encoded once: the envelope embeds the very bytes its checksum covers.
     pub(crate) async fn save<T: Serialize>(&self, path: &Path, data: &T) -> Result<()> {
-        let env = Envelope {
-            magic: self.magic.to_owned(),
-            version: self.version,
-            checksum: self.checksum(data)?,
-            data,
-        };
-        let bytes = serde_json::to_vec_pretty(&env)
-            .map_err(|e| Error::Response(format!("cannot encode the {}: {e}", self.what)))?;
+        let data = self.encode(data)?;
+        let checksum = hex::encode(Sha256::digest(&data));
+        let mut bytes = Vec::with_capacity(data.len() + 160);
+        bytes.extend_from_slice(b"{\"magic\":");
+        bytes.extend(self.encode(self.magic)?);
+        bytes.extend(
+            format!(
+                ",\"version\":{},\"checksum\":\"{checksum}\",\"data\":",
+                self.version
+            )
+            .bytes(),
+        );
+        bytes.extend(data);
+        bytes.push(b'}');
+        if bytes.len() as u64 > MAX_CHECKPOINT_BYTES {
+            return Err(Error::Response(format!(
+                "the {} would be {} bytes, over the {MAX_CHECKPOINT_BYTES}-byte limit",
+                self.what,
+                bytes.len()
+            )));
+        }
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
@@ -108,5 +127,66 @@ pub(crate) async fn remove_if_present(path: &Path) -> Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Part {
+        number: u32,
+        size: u64,
+        crc64: u64,
+        etag: String,
+    }
+
+    const FORMAT: Format = Format {
+        magic: "alioss-test-checkpoint",
+        version: 3,
+        what: "test checkpoint",
+    };
+
+    #[tokio::test]
+    async fn a_checkpoint_of_ten_thousand_parts_saves_and_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cp.json");
+        let parts: Vec<Part> = (1..=10_000)
+            .map(|n| Part {
+                number: n,
+                size: 5 * 1024 * 1024 * 1024,
+                crc64: u64::MAX - u64::from(n),
+                etag: format!("\"{:032X}\"", u128::from(n) * 0x9E37_79B9_7F4A_7C15),
+            })
+            .collect();
+        FORMAT.save(&path, &parts).await.unwrap();
+        match FORMAT.load::<Vec<Part>>(&path).await {
+            Loaded::Valid(back) => assert_eq!(back, parts),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_changed_byte_or_another_format_is_invalid() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cp.json");
+        FORMAT.save(&path, &vec![1u32, 2, 3]).await.unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("[1,2,3]", "[1,2,4]")).unwrap();
+        assert!(matches!(
+            FORMAT.load::<Vec<u32>>(&path).await,
+            Loaded::Invalid(_)
+        ));
+        FORMAT.save(&path, &vec![1u32]).await.unwrap();
+        let other = Format {
+            version: 4,
+            ..FORMAT
+        };
+        assert!(matches!(
+            other.load::<Vec<u32>>(&path).await,
+            Loaded::Invalid(_)
+        ));
+        assert!(matches!(FORMAT.load::<Vec<u32>>(&path).await, Loaded::Valid(v) if v == [1]));
     }
 }

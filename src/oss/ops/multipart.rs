@@ -286,7 +286,9 @@ impl UploadPartRequest {
             etag: sent
                 .header("etag")
                 .ok_or_else(|| super::missing("an ETag"))?,
-            crc64: sent.crc64().or(sent.body_crc),
+            // The CRC-64 of the bytes sent, computed here (equal to the server's when the
+            // client checks CRCs); the server's only when the body could not be hashed.
+            crc64: sent.body_crc.or_else(|| sent.crc64()),
             size,
             request_id: sent.request_id(),
         })
@@ -317,7 +319,8 @@ pub struct CompletedPart {
     pub part_number: u32,
     /// The ETag UploadPart returned.
     pub etag: String,
-    /// The part's CRC-64, if known (needed, with `size`, for the end-to-end check).
+    /// The CRC-64 of the part's bytes as sent, if known (needed, with `size`, for the
+    /// end-to-end check).
     pub crc64: Option<u64>,
     /// The part's size, if known.
     pub size: Option<u64>,

@@ -257,7 +257,17 @@ impl Job<'_> {
         // Nothing is committed that was not verified against the source: every planned part
         // is there, each with the CRC-64 of the local bytes it was sent from (or re-read from
         // on a resume), and the file is still the one the upload started from.
-        let expected_crc = self.verify_before_commit(&done).await?;
+        let expected_crc = match self.verify_before_commit(&done).await {
+            Ok(crc) => crc,
+            Err(e) => {
+                // Nothing to resume without a checkpoint: the parts are aborted, as on any
+                // other failure.
+                if !self.keeps_parts() {
+                    self.abort_quietly(&upload_id).await;
+                }
+                return Err(e);
+            }
+        };
         let req = self
             .client
             .complete_multipart_upload(self.bucket, self.key, &upload_id)
