@@ -12,8 +12,9 @@ use crate::cli::CpArgs;
 use crate::context::Context;
 use crate::location::Location;
 use crate::progress::{rate, say, summary, Bar};
+use crate::report::{describe, Failure};
 
-pub(crate) async fn run(ctx: &Context, args: &CpArgs) -> Result<(), Error> {
+pub(crate) async fn run(ctx: &Context, args: &CpArgs) -> Result<(), Failure> {
     let source = Location::parse(&args.source)?;
     let destination = Location::parse(&args.destination)?;
     match (source, destination) {
@@ -25,16 +26,16 @@ pub(crate) async fn run(ctx: &Context, args: &CpArgs) -> Result<(), Error> {
                     return Err(Error::invalid(
                         "source",
                         format!("{} is a folder; copy it with -r", path.display()),
-                    ));
+                    )
+                    .into());
                 }
                 let key = if key.is_empty() || key.ends_with('/') {
                     format!("{key}{}", file_name(&path)?)
                 } else {
                     key
                 };
-                upload_file(ctx, args, &path, &bucket, &key)
-                    .await
-                    .map(|_| ())
+                upload_file(ctx, args, &path, &bucket, &key).await?;
+                Ok(())
             }
         }
         (Location::Oss { bucket, key }, Location::Local(path)) => {
@@ -46,26 +47,26 @@ pub(crate) async fn run(ctx: &Context, args: &CpArgs) -> Result<(), Error> {
                     return Err(Error::invalid(
                         "source",
                         "names no object (a key ending in / is a prefix: copy it with -r)",
-                    ));
+                    )
+                    .into());
                 }
                 let dest = if path.is_dir() || args.destination.ends_with('/') {
                     path.join(name)
                 } else {
                     path
                 };
-                download_file(ctx, args, &bucket, &key, &dest)
-                    .await
-                    .map(|_| ())
+                download_file(ctx, args, &bucket, &key, &dest).await?;
+                Ok(())
             }
         }
         (Location::Oss { .. }, Location::Oss { .. }) => Err(Error::invalid(
             "destination",
             "copying from OSS to OSS is not supported; one side must be a local path",
-        )),
-        (Location::Local(_), Location::Local(_)) => Err(Error::invalid(
-            "destination",
-            "one side must be oss://bucket/key",
-        )),
+        )
+        .into()),
+        (Location::Local(_), Location::Local(_)) => {
+            Err(Error::invalid("destination", "one side must be oss://bucket/key").into())
+        }
     }
 }
 
@@ -174,12 +175,9 @@ async fn upload_folder(
     dir: &Path,
     bucket: &str,
     prefix: &str,
-) -> Result<(), Error> {
+) -> Result<(), Failure> {
     if !dir.is_dir() {
-        return Err(Error::invalid(
-            "source",
-            format!("{} is not a folder", dir.display()),
-        ));
+        return Err(Error::invalid("source", format!("{} is not a folder", dir.display())).into());
     }
     let root = dir.to_owned();
     let files = tokio::task::spawn_blocking(move || walk(&root))
@@ -192,9 +190,13 @@ async fn upload_folder(
     };
     let started = Instant::now();
     let prefix = &prefix;
-    let total = in_parallel(args, files.iter(), |rel| async move {
+    let total = in_parallel(ctx, args, files.iter(), |rel| async move {
         let key = format!("{prefix}{}", slash_path(rel));
-        upload_file(ctx, args, &dir.join(rel), bucket, &key).await
+        let path = dir.join(rel);
+        (
+            path.display().to_string(),
+            upload_file(ctx, args, &path, bucket, &key).await,
+        )
     })
     .await?;
     say(
@@ -214,7 +216,7 @@ async fn download_prefix(
     bucket: &str,
     prefix: &str,
     dir: &Path,
-) -> Result<(), Error> {
+) -> Result<(), Failure> {
     let prefix = if prefix.is_empty() || prefix.ends_with('/') {
         prefix.to_owned()
     } else {
@@ -228,7 +230,10 @@ async fn download_prefix(
     // Every key is checked before anything is written.
     let mut wanted = Vec::new();
     for object in &objects {
-        let rel = &object.key[prefix.len()..];
+        // A listing of the prefix names only keys below it; anything else is skipped.
+        let Some(rel) = object.key.strip_prefix(prefix.as_str()) else {
+            continue;
+        };
         if rel.is_empty() || rel.ends_with('/') {
             continue; // a folder marker
         }
@@ -244,11 +249,14 @@ async fn download_prefix(
         wanted.push((object.key.as_str(), dir.join(local)));
     }
     let started = Instant::now();
-    let total = in_parallel(args, wanted.iter(), |(key, dest)| async move {
-        if let Some(parent) = dest.parent() {
-            tokio::fs::create_dir_all(parent).await?;
-        }
-        download_file(ctx, args, bucket, key, dest).await
+    let total = in_parallel(ctx, args, wanted.iter(), |(key, dest)| async move {
+        let result = async {
+            if let Some(parent) = dest.parent() {
+                tokio::fs::create_dir_all(parent).await?;
+            }
+            download_file(ctx, args, bucket, key, dest).await
+        };
+        (format!("oss://{bucket}/{key}"), result.await)
     })
     .await?;
     say(
@@ -262,19 +270,43 @@ async fn download_prefix(
     Ok(())
 }
 
-/// Runs `transfer` on every item, `--jobs` at a time, and adds up the bytes moved; stops at the
-/// first error (transfers in flight are dropped; with `--checkpoint-dir` they resume on the next
-/// run).
-async fn in_parallel<I, T, F, Fut>(args: &CpArgs, items: I, transfer: F) -> Result<u64, Error>
+/// Runs `transfer` on every item, `--jobs` at a time, and adds up the bytes moved. A failed
+/// transfer does not stop the others (none is left half done): each failure is printed as it
+/// happens, with what it was copying, and the command fails at the end.
+async fn in_parallel<I, T, F, Fut>(
+    ctx: &Context,
+    args: &CpArgs,
+    items: I,
+    transfer: F,
+) -> Result<u64, Failure>
 where
     I: Iterator<Item = T>,
     F: Fn(T) -> Fut,
-    Fut: std::future::Future<Output = Result<u64, Error>>,
+    Fut: std::future::Future<Output = (String, Result<u64, Error>)>,
 {
-    stream::iter(items.map(transfer))
-        .buffer_unordered(usize::from(args.jobs))
-        .try_fold(0u64, |total, n| async move { Ok(total + n) })
-        .await
+    let mut results = stream::iter(items.map(transfer)).buffer_unordered(usize::from(args.jobs));
+    let (mut total, mut done, mut failed) = (0u64, 0usize, 0usize);
+    while let Some((what, result)) = results.next().await {
+        done += 1;
+        match result {
+            Ok(n) => total += n,
+            Err(e) => {
+                failed += 1;
+                let line = format!("{what}: {}", describe(&e));
+                match &ctx.bars {
+                    Some(b) => b.suspend(|| eprintln!("{line}")),
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Failure::Transfers {
+            failed,
+            total: done,
+        });
+    }
+    Ok(total)
 }
 
 /// The files under `root`, as paths relative to it, sorted.

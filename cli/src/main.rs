@@ -48,14 +48,14 @@ fn main() {
 async fn run(cli: Cli) -> i32 {
     let ctx = match context::Context::new(&cli.global).await {
         Ok(c) => c,
-        Err(e) => return report::failure(&e),
+        Err(e) => return report::failure(&e.into()),
     };
     let result = match &cli.command {
         Command::Cp(args) => copy::run(&ctx, args).await,
-        Command::Ls(args) => objects::list(&ctx, args).await,
-        Command::Rm(args) => objects::remove(&ctx, args).await,
-        Command::Presign(args) => objects::presign(&ctx, args).await,
-        Command::Sts(args) => sts::run(&ctx, args).await,
+        Command::Ls(args) => objects::list(&ctx, args).await.map_err(Into::into),
+        Command::Rm(args) => objects::remove(&ctx, args).await.map_err(Into::into),
+        Command::Presign(args) => objects::presign(&ctx, args).await.map_err(Into::into),
+        Command::Sts(args) => sts::run(&ctx, args).await.map_err(Into::into),
     };
     let code = match result {
         Ok(()) => 0,

@@ -5,9 +5,30 @@ use std::error::Error as _;
 
 use alioss::Error;
 
-/// Prints `e` on stderr and returns the exit status (1).
-pub(crate) fn failure(e: &Error) -> i32 {
-    eprintln!("{}", describe(e));
+/// Why a command failed: one error, or some of the transfers of `cp -r` (each one's error
+/// already printed as it happened).
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The command's error.
+    One(Error),
+    /// `failed` of `total` transfers failed.
+    Transfers { failed: usize, total: usize },
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::One(e)
+    }
+}
+
+/// Prints `f` on stderr and returns the exit status (1).
+pub(crate) fn failure(f: &Failure) -> i32 {
+    match f {
+        Failure::One(e) => eprintln!("{}", describe(e)),
+        Failure::Transfers { failed, total } => {
+            eprintln!("error: {failed} of {total} transfers failed (each error is above)")
+        }
+    }
     1
 }
 

@@ -151,6 +151,44 @@ async fn a_folder_round_trips_with_cp_r() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_file_of_cp_r_does_not_stop_the_others_and_fails_the_command() {
+    let emu = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        std::fs::write(src.join(name), name).unwrap();
+    }
+    run(alioss(&emu, "admin", dir.path())
+        .args(["cp", "-r"])
+        .arg(&src)
+        .arg(format!("oss://{BUCKET}/partial/")));
+    // b.txt cannot be written: a folder of that name is in the way.
+    let back = dir.path().join("back");
+    std::fs::create_dir_all(back.join("b.txt/inside")).unwrap();
+    let out = alioss(&emu, "admin", dir.path())
+        .args([
+            "cp",
+            "-r",
+            "--jobs",
+            "1",
+            &format!("oss://{BUCKET}/partial/"),
+        ])
+        .arg(&back)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("oss://{BUCKET}/partial/b.txt: error: ")),
+        "{err}"
+    );
+    assert!(err.contains("error: 1 of 3 transfers failed"), "{err}");
+    assert_eq!(std::fs::read(back.join("a.txt")).unwrap(), b"a.txt");
+    assert_eq!(std::fs::read(back.join("c.txt")).unwrap(), b"c.txt");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ls_lists_and_rm_removes() {
     let emu = emulator().await;
     let dir = tempfile::tempdir().unwrap();
