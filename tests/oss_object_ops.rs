@@ -199,6 +199,14 @@ async fn sources_over_the_threshold_are_copied_part_by_part_with_crc_checked() {
     assert_eq!(head.metadata.get("kind").map(String::as_str), Some("big"));
     let got = get_bytes_in(&oss, OTHER_BUCKET, "big/dst.bin").await;
     assert_eq!(got, data);
+    // Part sizes OSS would refuse never reach the network (a 0 used to divide by zero).
+    for bad in [0, 100 * 1024 - 1, 5 * 1024 * 1024 * 1024 + 1] {
+        let e = refused!(oss
+            .copy_object(BUCKET, "big/src.bin", OTHER_BUCKET, "big/dst2.bin")
+            .multipart_threshold(Some(300 * 1024))
+            .part_size(bad));
+        assert_eq!(e.as_invalid_input().unwrap().field(), "part_size", "{bad}");
+    }
 }
 
 #[tokio::test]

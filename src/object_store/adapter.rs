@@ -294,13 +294,14 @@ fn attributes_from(
     out
 }
 
-/// `bytes a-b/total` → (a..b+1, total).
+/// `bytes a-b/total` → (a..b+1, total); `None` unless `a <= b < total`.
 fn parse_content_range(v: &str) -> Option<(Range<u64>, u64)> {
     let rest = v.trim().strip_prefix("bytes ")?;
     let (range, total) = rest.split_once('/')?;
     let (a, b) = range.split_once('-')?;
     let (a, b): (u64, u64) = (a.parse().ok()?, b.parse().ok()?);
-    Some((a..b + 1, total.parse().ok()?))
+    let total: u64 = total.parse().ok()?;
+    (a <= b && b < total).then(|| (a..b + 1, total))
 }
 
 /// `crc64:size:etag`: what a [`os::multipart::PartId`] carries so completion can check the combined CRC.
@@ -902,6 +903,13 @@ mod tests {
     fn content_ranges_parse() {
         assert_eq!(parse_content_range("bytes 2-4/14"), Some((2..5, 14)));
         assert_eq!(parse_content_range("bytes */14"), None);
+        // What a server controls never overflows or yields a range outside the object.
+        assert_eq!(
+            parse_content_range("bytes 0-18446744073709551615/18446744073709551615"),
+            None
+        );
+        assert_eq!(parse_content_range("bytes 5-4/14"), None);
+        assert_eq!(parse_content_range("bytes 2-14/14"), None);
     }
 
     #[test]

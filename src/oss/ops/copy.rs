@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::oss::client::Client;
 use crate::oss::request::OssRequest;
 use crate::oss::signer::uri_encode_path;
+use crate::oss::uploader::plan::{effective_part_size, plan_parts};
 use crate::oss::validation;
 use crate::oss::xml::from_xml;
 
@@ -171,6 +172,7 @@ impl CopyObjectRequest {
         self.opts.validate()?;
         self.conditions.validate()?;
         validation::part_size(self.part_size)?;
+        validation::non_last_part_size(1, self.part_size)?;
         if self.multipart_threshold == Some(0) {
             return Err(Error::invalid(
                 "multipart_threshold",
@@ -263,23 +265,22 @@ impl CopyObjectRequest {
             conditions.if_match = head.etag.clone();
         }
         let size = head.content_length;
-        let part_size = self.part_size;
-        let count = size.div_ceil(part_size);
+        // Grown, as the Uploader's, so that the copy fits in 10000 parts.
+        let plan = plan_parts(size, effective_part_size(self.part_size, size)?);
         let client = &self.client;
         let (bucket, key, id) = (&self.bucket, &self.key, &upload.upload_id);
         let (sb, sk) = (&self.source_bucket, &self.source_key);
-        let copied: Result<Vec<CompletedPart>> = futures_util::stream::iter(0..count)
-            .map(|i| {
-                let first = i * part_size;
-                let last = (first + part_size).min(size) - 1;
-                let mut r = client.upload_part_copy(bucket, key, id, (i + 1) as u32, sb, sk);
+        let copied: Result<Vec<CompletedPart>> = futures_util::stream::iter(plan)
+            .map(|spec| {
+                let (first, last) = (spec.offset, spec.offset + spec.len - 1);
+                let mut r = client.upload_part_copy(bucket, key, id, spec.number, sb, sk);
                 r.range = Some((first, last));
                 r.conditions = conditions.clone();
                 async move {
                     let out = r.send().await?;
                     let mut part = CompletedPart::new(out.part_number, out.etag);
                     part.crc64 = out.crc64;
-                    part.size = Some(last - first + 1);
+                    part.size = Some(spec.len);
                     Ok(part)
                 }
             })

@@ -2,7 +2,7 @@
 
 mod builder;
 mod checkpoint;
-mod plan;
+pub(crate) mod plan;
 mod resume;
 mod run;
 mod source;

@@ -5,7 +5,7 @@ use crate::oss::validation::{MAX_PART_NUMBER, MAX_PART_SIZE};
 
 /// The part size actually used for `size` bytes: the configured one, grown by multiples of it
 /// until at most 10000 parts are needed.
-pub(super) fn effective_part_size(configured: u64, size: u64) -> Result<u64> {
+pub(crate) fn effective_part_size(configured: u64, size: u64) -> Result<u64> {
     let max_parts = u64::from(MAX_PART_NUMBER);
     if size.div_ceil(configured) <= max_parts {
         return Ok(configured);
@@ -23,13 +23,13 @@ pub(super) fn effective_part_size(configured: u64, size: u64) -> Result<u64> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct PartSpec {
-    pub(super) number: u32,
-    pub(super) offset: u64,
-    pub(super) len: u64,
+pub(crate) struct PartSpec {
+    pub(crate) number: u32,
+    pub(crate) offset: u64,
+    pub(crate) len: u64,
 }
 
-pub(super) fn plan_parts(size: u64, part_size: u64) -> Vec<PartSpec> {
+pub(crate) fn plan_parts(size: u64, part_size: u64) -> Vec<PartSpec> {
     let count = size.div_ceil(part_size);
     (0..count)
         .map(|i| {
