@@ -555,7 +555,7 @@ impl fmt::Display for ServiceKind {
 }
 
 /// An error answered by OSS or STS.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ServiceError {
     /// The service that answered.
@@ -578,11 +578,34 @@ pub struct ServiceError {
     pub endpoint: Option<String>,
     /// What is probably wrong and how to fix it, for well-known mistakes.
     pub hint: Option<String>,
-    /// The string-to-sign the server expected (OSS `SignatureDoesNotMatch` only). Not a secret,
-    /// but never printed by `Display`.
+    /// The string-to-sign the server expected (OSS `SignatureDoesNotMatch` only), to compare
+    /// with the client's when debugging a signature. It may hold the security token (a V1
+    /// string-to-sign does), so neither `Display` nor `Debug` prints it.
     pub string_to_sign: Option<String>,
     /// The server's `Date` header, when present (used for clock-skew correction).
     pub server_time: Option<time::OffsetDateTime>,
+}
+
+impl fmt::Debug for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceError")
+            .field("service", &self.service)
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("request_id", &self.request_id)
+            .field("host_id", &self.host_id)
+            .field("ec", &self.ec)
+            .field("recommend", &self.recommend)
+            .field("endpoint", &self.endpoint)
+            .field("hint", &self.hint)
+            .field(
+                "string_to_sign",
+                &self.string_to_sign.as_ref().map(|_| "** redacted **"),
+            )
+            .field("server_time", &self.server_time)
+            .finish()
+    }
 }
 
 impl ServiceError {
@@ -738,6 +761,25 @@ mod tests {
 
     fn err(code: &str, msg: &str) -> ServiceError {
         ServiceError::new(ServiceKind::Oss, 403, code, msg)
+    }
+
+    #[test]
+    fn the_string_to_sign_is_never_printed() {
+        let mut e = err(
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match",
+        );
+        e.string_to_sign = Some("GET\n\n\n123\n/b/k?security-token=CAISmadeuptoken".into());
+        let whole = Error::from(e.clone());
+        for shown in [
+            format!("{e:?}"),
+            e.to_string(),
+            format!("{whole:?}"),
+            whole.to_string(),
+        ] {
+            assert!(!shown.contains("CAISmadeuptoken"), "{shown}");
+        }
+        assert!(format!("{e:?}").contains("string_to_sign: Some(\"** redacted **\")"));
     }
 
     #[test]

@@ -46,7 +46,11 @@ pub(crate) fn service_error(status: u16, body: &[u8], sensitive: &[&str]) -> Ser
             } else {
                 "BadErrorResponse".to_owned()
             };
-            let excerpt: String = text.chars().take(MAX_RAW_BODY_CHARS).collect();
+            // Scrubbed before it is cut, so that no part of a secret survives the cut.
+            let excerpt: String = scrub(text.to_owned(), sensitive)
+                .chars()
+                .take(MAX_RAW_BODY_CHARS)
+                .collect();
             let message = if text.is_empty() {
                 format!("STS answered HTTP {status} with an empty body")
             } else {
@@ -54,7 +58,7 @@ pub(crate) fn service_error(status: u16, body: &[u8], sensitive: &[&str]) -> Ser
                     "STS answered HTTP {status} with a body that is not an STS error: {excerpt}"
                 )
             };
-            ServiceError::new(ServiceKind::Sts, status, code, scrub(message, sensitive))
+            ServiceError::new(ServiceKind::Sts, status, code, message)
         }
     };
     err.clip_fields();
@@ -62,10 +66,17 @@ pub(crate) fn service_error(status: u16, body: &[u8], sensitive: &[&str]) -> Ser
     err
 }
 
+/// Removes every string in `sensitive` from `text`, as it is and as it appears percent-encoded
+/// once or twice (an STS `SignatureDoesNotMatch` message quotes the server's string-to-sign,
+/// where the query, security token included, is encoded twice).
 fn scrub(mut text: String, sensitive: &[&str]) -> String {
     for s in sensitive.iter().filter(|s| s.len() >= 4) {
-        if text.contains(s) {
-            text = text.replace(s, "** redacted **");
+        let once = crate::sts::signer::percent_encode(s);
+        let twice = crate::sts::signer::percent_encode(&once);
+        for form in [twice.as_str(), once.as_str(), s] {
+            if text.contains(form) {
+                text = text.replace(form, "** redacted **");
+            }
         }
     }
     text
@@ -149,6 +160,25 @@ mod tests {
             .unwrap()
             .contains("AliyunSTSAssumeRoleAccess"));
         assert!(e.to_string().contains("root account"));
+    }
+
+    #[test]
+    fn a_token_quoted_encoded_or_cut_is_redacted() {
+        let token = "CAIS+made/up=token";
+        let once = crate::sts::signer::percent_encode(token);
+        let twice = crate::sts::signer::percent_encode(&once);
+        let body = format!(
+            r#"{{"Code":"SignatureDoesNotMatch","Message":"server string to sign is:POST&%2F&SecurityToken%3D{twice}%26A{once}B{token}"}}"#
+        );
+        let e = service_error(400, body.as_bytes(), &[token]);
+        for shown in [e.to_string(), format!("{e:?}")] {
+            assert!(!shown.contains("CAIS"), "{shown}");
+            assert!(shown.contains("** redacted **"), "{shown}");
+        }
+        // A non-JSON body is scrubbed before it is cut to its excerpt.
+        let raw = format!("{}{token}", "x".repeat(MAX_RAW_BODY_CHARS - 6));
+        let e = service_error(502, raw.as_bytes(), &[token]);
+        assert!(!e.message.contains("CAIS"), "{}", e.message);
     }
 
     #[test]
