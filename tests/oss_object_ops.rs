@@ -541,8 +541,14 @@ async fn object_tagging_put_get_delete_and_refusals() {
             .as_invalid_input()
             .unwrap()
             .field(),
-        "tags"
+        "tagging"
     );
+    // A key given twice is refused as PutObject's `x-oss-tagging` is.
+    let twice = refused!(oss
+        .put_object_tagging(BUCKET, "t/obj")
+        .tag("a", "1")
+        .tag("a", "2"));
+    assert_eq!(twice.as_invalid_input().unwrap().field(), "tagging");
     let err = refused!(oss.get_object_tagging(BUCKET, "t/missing"));
     assert_eq!(err.code(), Some("NoSuchKey"));
     // RamOssReader has no oss:PutObjectTagging.

@@ -265,6 +265,29 @@ async fn an_error_document_answered_with_200_is_never_a_success() {
             .send()
             .await
             .unwrap_err(),
+        oss.copy_object("examplebucket", "a", "examplebucket", "b")
+            .multipart_threshold(None)
+            .send()
+            .await
+            .unwrap_err(),
+        upload
+            .upload_part_copy(2, "examplebucket", "a")
+            .send()
+            .await
+            .unwrap_err(),
+        oss.delete_multiple_objects("examplebucket")
+            .key("a")
+            .send()
+            .await
+            .unwrap_err(),
+        oss.get_object_tagging("examplebucket", "a")
+            .send()
+            .await
+            .unwrap_err(),
+        oss.get_object_acl("examplebucket", "a")
+            .send()
+            .await
+            .unwrap_err(),
     ];
     for e in errors {
         assert_eq!(e.code(), Some("AccessDenied"), "{e:?}");

@@ -14,7 +14,7 @@ use crate::oss::request::OssRequest;
 use crate::oss::signer::uri_encode_path;
 use crate::oss::uploader::plan::{effective_part_size, plan_parts};
 use crate::oss::validation;
-use crate::oss::xml::from_xml;
+use crate::oss::xml::read_answer;
 
 /// Sources larger than this are copied part by part (a single CopyObject copies up to 1 GiB).
 pub const DEFAULT_COPY_MULTIPART_THRESHOLD: u64 = 1024 * 1024 * 1024;
@@ -224,7 +224,7 @@ impl CopyObjectRequest {
         let request_id = sent.request_id();
         let crc64 = sent.crc64();
         let version_id = sent.header("x-oss-version-id");
-        let r: CopyResultXml = from_xml(&sent.text().await?)?;
+        let r: CopyResultXml = read_answer(sent, "CopyObjectResult").await?;
         Ok(CopyObjectOutput {
             etag: r.etag,
             last_modified: parse_iso_time(r.last_modified.as_deref()),
@@ -412,7 +412,7 @@ impl UploadPartCopyRequest {
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
         let crc64 = sent.crc64();
-        let r: CopyResultXml = from_xml(&sent.text().await?)?;
+        let r: CopyResultXml = read_answer(sent, "CopyPartResult").await?;
         Ok(UploadPartCopyOutput {
             part_number: self.part_number,
             etag: r.etag.ok_or_else(|| super::missing("an ETag"))?,

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::oss::client::Client;
 use crate::oss::request::OssRequest;
 use crate::oss::validation;
-use crate::oss::xml::from_xml;
+use crate::oss::xml::parse_answer;
 
 /// Most keys one DeleteMultipleObjects request may name.
 pub const MAX_DELETE_KEYS: usize = 1000;
@@ -184,11 +184,13 @@ impl DeleteMultipleObjectsRequest {
         req.body = body.into();
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
+        let (status, headers) = (sent.response.status().as_u16(), sent.headers().clone());
         let text = sent.text().await?;
+        // Quiet mode with nothing to report may answer no body at all.
         let r: DeleteResultXml = if text.trim().is_empty() {
             DeleteResultXml::default()
         } else {
-            from_xml(&text)?
+            parse_answer(status, &headers, &text, "DeleteResult")?
         };
         let decoder = Decoder::new(r.encoding_type.as_deref());
         Ok(DeleteMultipleObjectsOutput {

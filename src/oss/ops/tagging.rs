@@ -4,14 +4,14 @@
 use reqwest::Method;
 
 use super::ObjectAcl;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::oss::client::Client;
 use crate::oss::request::OssRequest;
 use crate::oss::validation;
-use crate::oss::xml::from_xml;
+use crate::oss::xml::read_answer;
 
 /// Most tags an object may carry.
-pub const MAX_OBJECT_TAGS: usize = 10;
+pub const MAX_OBJECT_TAGS: usize = validation::MAX_TAGS;
 
 impl Client {
     /// Replaces an object's tags (PutObjectTagging).
@@ -100,15 +100,8 @@ impl PutObjectTaggingRequest {
     /// refusals (`NoSuchKey`, `AccessDenied`).
     pub async fn send(self) -> Result<Option<String>> {
         validation::bucket_and_key(&self.bucket, &self.key)?;
-        if self.tags.len() > MAX_OBJECT_TAGS {
-            return Err(Error::invalid(
-                "tags",
-                format!("at most {MAX_OBJECT_TAGS} tags per object"),
-            ));
-        }
-        for (k, v) in &self.tags {
-            validation::tag(k, v)?;
-        }
+        // The same rules as the `x-oss-tagging` header of PutObject (no key twice included).
+        validation::tags(&self.tags)?;
         let mut xml = String::from("<Tagging><TagSet>");
         for (k, v) in &self.tags {
             xml.push_str("<Tag><Key>");
@@ -199,7 +192,7 @@ impl ObjectSubresourceRequest<GetObjectTaggingOutput> {
         .query("tagging", "");
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
-        let r: TaggingXml = from_xml(&sent.text().await?)?;
+        let r: TaggingXml = read_answer(sent, "Tagging").await?;
         Ok(GetObjectTaggingOutput {
             tags: r
                 .tag_set
@@ -259,7 +252,8 @@ struct AclListXml {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct GetObjectAclOutput {
-    /// The object's ACL; `None` for a value this version does not know.
+    /// The object's ACL (a value this version does not know is [`ObjectAcl::Other`]); `None`
+    /// when the answer named none.
     pub acl: Option<ObjectAcl>,
     /// The ACL as OSS wrote it.
     pub grant: String,
@@ -280,16 +274,9 @@ impl ObjectSubresourceRequest<GetObjectAclOutput> {
             .query("acl", "");
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
-        let r: AclXml = from_xml(&sent.text().await?)?;
+        let r: AclXml = read_answer(sent, "AccessControlPolicy").await?;
         let grant = r.access_control_list.grant;
-        let acl = [
-            ObjectAcl::Default,
-            ObjectAcl::Private,
-            ObjectAcl::PublicRead,
-            ObjectAcl::PublicReadWrite,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == grant);
+        let acl = (!grant.is_empty()).then(|| ObjectAcl::from(grant.as_str()));
         Ok(GetObjectAclOutput {
             acl,
             grant,
