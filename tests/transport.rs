@@ -466,6 +466,47 @@ async fn an_https_emulator_is_reached_with_its_ca_added() {
 }
 
 #[tokio::test]
+async fn a_session_policy_on_secure_transport_tells_https_from_http() {
+    // Only over TLS: the emulator sets acs:SecureTransport as OSS does.
+    let policy = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:PutObject","Resource":"acs:oss:*:*:examplebucket/*","Condition":{"Bool":{"acs:SecureTransport":"true"}}}]}"#;
+    for tls in [true, false] {
+        let emu = emulator(tls).await;
+        let http = match emu.ca_pem() {
+            Some(ca) => HttpOptions::new()
+                .add_root_certificates_pem(ca.as_bytes())
+                .unwrap(),
+            None => HttpOptions::new(),
+        };
+        let request = AssumeRoleRequest::builder()
+            .role_arn(demo::ROLE_ARN)
+            .role_session_name("secure-transport")
+            .duration(Duration::from_secs(900))
+            .policy_json(policy)
+            .build()
+            .unwrap();
+        let creds = sts_client(&emu, http.clone())
+            .assume_role(&request)
+            .await
+            .unwrap()
+            .credentials;
+        let oss = oss::Client::builder()
+            .region(demo::REGION)
+            .endpoint(emu.endpoint())
+            .credentials(StaticCredentialsProvider::new(creds))
+            .retry_policy(fast_retries())
+            .http_options(http)
+            .build()
+            .unwrap();
+        let result = put_x(&oss, "src/secure.txt").await;
+        if tls {
+            result.unwrap();
+        } else {
+            assert_eq!(result.unwrap_err().kind(), ErrorKind::AccessDenied);
+        }
+    }
+}
+
+#[tokio::test]
 async fn an_https_emulator_is_refused_without_its_ca() {
     let emu = emulator(true).await;
     let client = admin_builder(&emu)

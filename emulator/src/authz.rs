@@ -69,10 +69,11 @@ pub(crate) struct Conditions {
 }
 
 impl Conditions {
-    /// The facts every request has: caller address, server time, plain HTTP.
+    /// The facts every request has: caller address, server time, whether it came over TLS.
     pub(crate) fn for_request(
         source_ip: Option<std::net::IpAddr>,
         now: time::OffsetDateTime,
+        secure: bool,
     ) -> Self {
         let mut pairs = vec![
             (
@@ -82,7 +83,7 @@ impl Conditions {
             ),
             (
                 condition_keys::SECURE_TRANSPORT.to_owned(),
-                "false".to_owned(),
+                secure.to_string(),
             ),
         ];
         if let Some(ip) = source_ip {
@@ -189,10 +190,12 @@ mod condition_tests {
         let local = Conditions::for_request(
             Some("127.0.0.1".parse().unwrap()),
             time::OffsetDateTime::now_utc(),
+            false,
         );
         let remote = Conditions::for_request(
             Some("10.1.1.1".parse().unwrap()),
             time::OffsetDateTime::now_utc(),
+            false,
         );
         assert!(is_allowed(
             std::slice::from_ref(&p),

@@ -59,12 +59,14 @@ pub(crate) struct RequestInfo {
     pub(crate) peer: Option<SocketAddr>,
     /// The `Host` the client addressed (shown as `HostId` in errors).
     pub(crate) host: String,
+    /// Whether the request came over TLS (`acs:SecureTransport`).
+    pub(crate) secure: bool,
 }
 
 impl RequestInfo {
     /// The policy-condition facts of this request.
     pub(crate) fn conditions(&self) -> crate::authz::Conditions {
-        crate::authz::Conditions::for_request(self.peer.map(|p| p.ip()), self.now)
+        crate::authz::Conditions::for_request(self.peer.map(|p| p.ip()), self.now, self.secure)
     }
 }
 
@@ -351,28 +353,47 @@ async fn serve(
         let tls = tls.clone();
         tokio::spawn(async move {
             match tls {
-                None => serve_connection(stream, state, peer, stop).await,
-                Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(tls_stream) => serve_connection(tls_stream, state, peer, stop).await,
-                    Err(e) => tracing::debug!(error = %e, %peer, "TLS handshake failed"),
-                },
+                None => serve_connection(stream, state, peer, false, stop).await,
+                Some(acceptor) => {
+                    // A client that never finishes its handshake is not waited for forever,
+                    // nor past the server's stop.
+                    let mut stopped = stop.clone();
+                    let handshake =
+                        tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+                    let accepted = tokio::select! {
+                        _ = stopped.changed() => return,
+                        a = handshake => a,
+                    };
+                    match accepted {
+                        Ok(Ok(tls_stream)) => {
+                            serve_connection(tls_stream, state, peer, true, stop).await
+                        }
+                        Ok(Err(e)) => tracing::debug!(error = %e, %peer, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                }
             }
         });
     }
 }
 
-/// Serves HTTP/1.1 on one accepted connection (plain or TLS) until it closes or the server stops.
+/// How long a TLS client may take to complete its handshake.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves HTTP/1.1 on one accepted connection (plain or TLS, `secure`) until it closes or the
+/// server stops.
 async fn serve_connection<S>(
     stream: S,
     state: Arc<State>,
     peer: SocketAddr,
+    secure: bool,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |req| {
         let state = state.clone();
-        async move { handle(state, req, peer).await }
+        async move { handle(state, req, peer, secure).await }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .max_buf_size(256 * 1024)
@@ -405,11 +426,13 @@ async fn handle(
     state: Arc<State>,
     req: Request<Incoming>,
     peer: SocketAddr,
+    secure: bool,
 ) -> Result<Response<Body>, DropConnection> {
     let info = RequestInfo {
         request_id: new_request_id(),
         now: state.clock.now(),
         peer: Some(peer),
+        secure,
         host: req
             .headers()
             .get(hyper::header::HOST)

@@ -82,23 +82,7 @@ pub(crate) fn upload_options<'a>(
     if let Some(t) = &tagging {
         let tags: Vec<(String, String)> =
             form_urlencoded::parse(t.as_bytes()).into_owned().collect();
-        let repeated = tags
-            .iter()
-            .enumerate()
-            .any(|(i, (k, _))| tags[..i].iter().any(|(e, _)| e == k));
-        let bad = tags.len() > 10
-            || repeated
-            || tags
-                .iter()
-                .any(|(k, v)| k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256);
-        if bad {
-            return Err(OssError::new(
-                400,
-                "InvalidTag",
-                "The tag provided was not a valid tag: at most 10 tags, unique keys of 1-128 and values of 0-256 characters.",
-                "0048-00000001",
-            ));
-        }
+        super::tagging::check_tag_set(&tags)?;
     }
     let content_type = get("content-type")
         .filter(|c| !c.is_empty())

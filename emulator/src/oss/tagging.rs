@@ -12,11 +12,31 @@ use crate::store::ObjectMeta;
 /// Most tags an object may carry.
 const MAX_TAGS: usize = 10;
 
+/// OSS's rules for a tag set, from `x-oss-tagging` or a `<Tagging>` body: at most 10 tags
+/// (checked first, so a huge set costs nothing more), unique keys of 1 to 128 characters,
+/// values of at most 256.
+pub(crate) fn check_tag_set(tags: &[(String, String)]) -> Result<(), OssError> {
+    if tags.len() > MAX_TAGS {
+        return Err(invalid_tag());
+    }
+    let mut keys = std::collections::HashSet::new();
+    let bad = tags.iter().any(|(k, v)| {
+        !keys.insert(k.as_str())
+            || k.is_empty()
+            || k.chars().count() > 128
+            || v.chars().count() > 256
+    });
+    if bad {
+        return Err(invalid_tag());
+    }
+    Ok(())
+}
+
 fn invalid_tag() -> OssError {
     OssError::new(
         400,
         "InvalidTag",
-        "The tag provided was not a valid tag: at most 10 tags, keys 1-128 and values 0-256 characters.",
+        "The tag provided was not a valid tag: at most 10 tags, unique keys of 1-128 and values of 0-256 characters.",
         "0048-00000001",
     )
 }
@@ -69,13 +89,7 @@ fn parse_tagging(xml: &[u8]) -> Result<Vec<(String, String)>, OssError> {
     if !path.is_empty() || !saw_root {
         return Err(OssError::malformed_xml());
     }
-    let bad = tags.len() > MAX_TAGS
-        || tags
-            .iter()
-            .any(|(k, v)| k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256);
-    if bad {
-        return Err(invalid_tag());
-    }
+    check_tag_set(&tags)?;
     Ok(tags)
 }
 
@@ -203,6 +217,29 @@ pub(crate) async fn get_acl(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_sets_are_checked_as_oss_does() {
+        let set = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert!(check_tag_set(&set(&[("a", "1"), ("b", "")])).is_ok());
+        assert!(check_tag_set(&set(&[("a", "1"), ("a", "2")])).is_err());
+        assert!(check_tag_set(&set(&[("", "1")])).is_err());
+        let k129 = "k".repeat(129);
+        assert!(check_tag_set(&set(&[(&k129, "1")])).is_err());
+        // A body with a key twice is refused like the header.
+        let xml = b"<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag><Tag><Key>a</Key><Value>2</Value></Tag></TagSet></Tagging>";
+        assert_eq!(parse_tagging(xml).unwrap_err().code, "InvalidTag");
+        // A huge set is refused by its length, before any other work.
+        let many: Vec<(String, String)> = (0..100_000)
+            .map(|i| (format!("k{i}"), String::new()))
+            .collect();
+        assert!(check_tag_set(&many).is_err());
+    }
 
     #[test]
     fn tagging_xml_parses_and_is_checked() {
