@@ -420,6 +420,35 @@ async fn the_default_chain_hands_its_transport_to_the_providers_it_builds() {
 }
 
 #[tokio::test]
+async fn the_chain_never_sends_an_oidc_token_without_its_sts_settings() {
+    // The chain's STS settings cannot make a client (an endpoint that is only a scheme): OIDC
+    // fails with that error instead of calling the public STS endpoint without them.
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "header.payload.signature").unwrap();
+    let chain = DefaultCredentialsChain::builder()
+        .env(EnvironmentSource::from_map([
+            ("ALIBABA_CLOUD_ROLE_ARN", demo::ROLE_ARN.to_owned()),
+            (
+                "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+                "acs:ram::1234567890123456:oidc-provider/test".to_owned(),
+            ),
+            ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", token.display().to_string()),
+            ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true".to_owned()),
+        ]))
+        .home_dir(dir.path())
+        .sts_client_builder(StsClient::builder().endpoint("http://"))
+        .build();
+    let e = chain.provide_credentials().await.unwrap_err();
+    assert!(!e.is_not_configured(), "{e}");
+    assert!(e.to_string().contains("oidc-role-arn"), "{e}");
+    let cause = std::error::Error::source(&e)
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    assert!(cause.contains("endpoint"), "{e} / {cause}");
+}
+
+#[tokio::test]
 async fn the_oidc_provider_builds_its_sts_client_with_the_transport() {
     // The default STS endpoint is https://sts.aliyuncs.com: the proxy is asked to CONNECT to
     // it and refuses, so nothing leaves this machine.

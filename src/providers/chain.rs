@@ -211,11 +211,20 @@ impl DefaultCredentialsChainBuilder {
         };
 
         let oidc = {
-            let mut b = OidcCredentialsProvider::builder();
-            if let Ok(client) = sts.clone().build() {
-                b = b.sts_client(client);
+            let b = OidcCredentialsProvider::builder().env(&env);
+            match sts.clone().build() {
+                Ok(client) => or_unavailable(b.sts_client(client).build()),
+                // The STS client of the chain's settings cannot be built (a bad proxy URL, an
+                // invalid endpoint…): OIDC, when configured, fails with that error rather than
+                // reaching STS without those settings.
+                Err(e) => match b.build() {
+                    Ok(_) => Arc::new(Unavailable(super::document::credentials_error(
+                        "oidc-role-arn",
+                        e,
+                    ))),
+                    Err(not_configured) => Arc::new(Unavailable(not_configured)),
+                },
             }
-            or_unavailable(b.env(&env).build())
         };
 
         let mut cli = CliConfigCredentialsProvider::builder()
