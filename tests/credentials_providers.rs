@@ -132,6 +132,26 @@ async fn url_provider_accepts_the_ecs_shape_and_reports_failures() {
         "{msg}"
     );
 
+    // A service that cannot be reached: the transport error is kept as the source.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}/sts", closed.local_addr().unwrap());
+    drop(closed);
+    let e = UrlCredentialsProvider::builder(dead)
+        .build()
+        .unwrap()
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    let source = std::error::Error::source(&e).expect("the transport error as the source");
+    let transport = source
+        .downcast_ref::<alioss::Error>()
+        .expect("an alioss error");
+    assert_eq!(
+        transport.kind(),
+        alioss::ErrorKind::Transport,
+        "{transport}"
+    );
+
     let (ep, _, _) = vending(200, |_| {
         r#"{"Code":"Failed","Message":"no credentials"}"#.to_owned()
     })

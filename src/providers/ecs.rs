@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::document::{excerpt, http_refusal, parse_credentials_document};
+use super::document::{credentials_error, excerpt, http_refusal, parse_credentials_document};
 use crate::credentials::{
     Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials,
 };
@@ -70,14 +70,14 @@ impl EcsFetcher {
 
     fn transport(&self, e: reqwest::Error) -> CredentialsError {
         let connect = e.is_connect() || e.is_timeout();
-        let msg = crate::http::transport_error(e).to_string();
+        let e = crate::http::transport_error(e);
         if connect && self.unreachable_is_not_configured {
             CredentialsError::not_configured(
                 PROVIDER,
-                format!("the ECS metadata service is not reachable (not running on ECS?): {msg}"),
+                format!("the ECS metadata service is not reachable (not running on ECS?): {e}"),
             )
         } else {
-            CredentialsError::failed_retryable(PROVIDER, msg)
+            credentials_error(PROVIDER, e)
         }
     }
 
@@ -149,13 +149,7 @@ impl EcsFetcher {
                 "the metadata service's answer",
             )
             .await
-            .map_err(|e| {
-                if e.is_transport() {
-                    CredentialsError::failed_retryable(PROVIDER, e.to_string())
-                } else {
-                    CredentialsError::failed(PROVIDER, e.to_string())
-                }
-            })?
+            .map_err(|e| credentials_error(PROVIDER, e.into()))?
         } else {
             crate::http::read_prefix(resp, crate::limits::MAX_ERROR_BODY).await
         };

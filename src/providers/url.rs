@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::document::{http_refusal, parse_credentials_document};
+use super::document::{credentials_error, http_refusal, parse_credentials_document};
 use crate::credentials::{
     Clock, Credentials, CredentialsError, EnvironmentSource, ProvideCredentials,
 };
@@ -72,24 +72,16 @@ impl FetchCredentials for UrlFetcher {
         if let Some(b) = &self.bearer {
             req = req.bearer_auth(b.as_str());
         }
-        let resp = req.send().await.map_err(|e| {
-            CredentialsError::failed_retryable(
-                PROVIDER,
-                crate::http::transport_error(e).to_string(),
-            )
-        })?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| credentials_error(PROVIDER, crate::http::transport_error(e)))?;
         let status = resp.status();
         let limit = crate::limits::MAX_CREDENTIALS_BODY;
         let body = if status.is_success() {
             crate::http::read_limited(resp, limit, "the token-vending service's answer")
                 .await
-                .map_err(|e| {
-                    if e.is_transport() {
-                        CredentialsError::failed_retryable(PROVIDER, e.to_string())
-                    } else {
-                        CredentialsError::failed(PROVIDER, e.to_string())
-                    }
-                })?
+                .map_err(|e| credentials_error(PROVIDER, e.into()))?
         } else {
             crate::http::read_prefix(resp, crate::limits::MAX_ERROR_BODY).await
         };

@@ -217,7 +217,7 @@ pub struct DeleteMultipleObjectsOutput {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn keys_are_url_encoded_and_escaped_in_the_body() {
+    fn keys_are_xml_escaped_not_url_encoded_in_the_body() {
         let client = crate::oss::Client::builder()
             .region("cn-hangzhou")
             .credentials(crate::credentials::StaticCredentialsProvider::new(
@@ -227,11 +227,12 @@ mod tests {
             .unwrap();
         let r = client
             .delete_multiple_objects("b")
-            .keys(["a b&c", "d"])
+            .keys(["a b&c", "d/e%2F=", "t\tab\u{1}"])
             .quiet(true);
         let body = r.body();
         assert!(body.contains("<Quiet>true</Quiet>"));
-        assert!(body.contains("<Key>a%20b%26c</Key>"));
-        assert!(body.contains("<Key>d</Key>"));
+        assert!(body.contains("<Key>a b&amp;c</Key>"), "{body}");
+        assert!(body.contains("<Key>d/e%2F=</Key>"), "{body}");
+        assert!(body.contains("<Key>t&#x9;ab&#x1;</Key>"), "{body}");
     }
 }
