@@ -65,11 +65,16 @@ pub(crate) async fn remove(ctx: &Context, args: &RmArgs) -> Result<(), Error> {
         req = req.prefix(key);
     }
     let keys: Vec<String> = req.into_stream().map_ok(|o| o.key).try_collect().await?;
-    for k in &keys {
-        ctx.client.delete_object(&bucket, k).send().await?;
-        println!("removed oss://{bucket}/{k}");
+    // DeleteMultipleObjects, 1000 keys a request, 4 requests at a time.
+    let mut batches = ctx.client.delete_objects(&bucket, keys, 4);
+    let mut removed = 0usize;
+    while let Some(deleted) = batches.try_next().await? {
+        for k in &deleted {
+            println!("removed oss://{bucket}/{k}");
+        }
+        removed += deleted.len();
     }
-    println!("{} objects removed", keys.len());
+    println!("{removed} objects removed");
     Ok(())
 }
 
