@@ -175,9 +175,12 @@ async fn sources_over_the_threshold_are_copied_part_by_part_with_crc_checked() {
     let emu = start_two_buckets().await;
     let oss = admin(&emu);
     let data = pattern(350 * 1024, 7);
+    let expires = time::macros::datetime!(2030-01-02 03:04:05 UTC);
     oss.put_object(BUCKET, "big/src.bin")
         .body(data.clone())
         .metadata("kind", "big")
+        .content_language("de-CH")
+        .expires(expires)
         .send()
         .await
         .unwrap();
@@ -197,6 +200,12 @@ async fn sources_over_the_threshold_are_copied_part_by_part_with_crc_checked() {
         .unwrap();
     assert_eq!(head.object_type, Some(alioss::oss::ObjectType::Multipart));
     assert_eq!(head.metadata.get("kind").map(String::as_str), Some("big"));
+    // What a single CopyObject keeps, the part-by-part copy keeps too.
+    assert_eq!(head.content_language.as_deref(), Some("de-CH"));
+    assert_eq!(
+        head.expires.as_deref(),
+        Some("Wed, 02 Jan 2030 03:04:05 GMT")
+    );
     let got = get_bytes_in(&oss, OTHER_BUCKET, "big/dst.bin").await;
     assert_eq!(got, data);
     // Part sizes OSS would refuse never reach the network (a 0 used to divide by zero).

@@ -214,6 +214,59 @@ async fn delete_multiple_objects_sends_raw_keys_and_decodes_the_answer() {
 }
 
 #[tokio::test]
+async fn a_copy_from_a_version_names_it_in_every_request() {
+    // HeadObject, GetObjectTagging and every UploadPartCopy read the version asked for.
+    let server = MockServer::start(|r, _| {
+        let q = r.query();
+        let version = query_param(q, "versionId");
+        match r.method.as_str() {
+            "HEAD" if version.as_deref() == Some("v+1") => Reply::ok()
+                .header("content-length", "300000")
+                .header("etag", "\"SRC\"")
+                .header("x-oss-tagging-count", "1"),
+            "GET" if version.as_deref() == Some("v+1") => {
+                xml("<Tagging><TagSet><Tag><Key>t</Key><Value>1</Value></Tag></TagSet></Tagging>")
+            }
+            "POST" if query_param(q, "uploads").is_some() => xml(
+                "<InitiateMultipartUploadResult><Bucket>examplebucket</Bucket><Key>dst</Key>\
+                 <UploadId>UP</UploadId></InitiateMultipartUploadResult>",
+            ),
+            "PUT"
+                if r.header("x-oss-copy-source")
+                    == Some("/examplebucket/src%2Bkey?versionId=v%2B1") =>
+            {
+                xml("<CopyPartResult><ETag>\"P\"</ETag></CopyPartResult>")
+            }
+            "POST" => xml(
+                "<CompleteMultipartUploadResult><Bucket>examplebucket</Bucket><Key>dst</Key>\
+                 <ETag>\"WHOLE\"</ETag></CompleteMultipartUploadResult>",
+            ),
+            _ => Reply::error(400, "Unexpected", "unexpected request"),
+        }
+    })
+    .await;
+    let oss = client(&server.endpoint());
+    let out = oss
+        .copy_object("examplebucket", "src+key", "examplebucket", "dst")
+        .source_version_id("v+1")
+        .multipart_threshold(Some(200_000))
+        .part_size(100 * 1024)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.parts, Some(3));
+    // HEAD, tagging, initiate, three part copies, complete.
+    assert_eq!(server.count(), 7);
+    let e = oss
+        .copy_object("examplebucket", "src", "examplebucket", "dst")
+        .source_version_id("")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.as_invalid_input().unwrap().field(), "source_version_id");
+}
+
+#[tokio::test]
 async fn an_initiate_answer_for_another_key_is_refused() {
     // "a b" encoded as a form would be ("a+b"): decoded as OSS encodes, that is another key.
     let server = MockServer::start(|_, _| {

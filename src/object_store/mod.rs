@@ -32,6 +32,11 @@
 //! - `copy_opts`: CopyObject (a multipart copy for sources over 1 GiB); `CopyMode::Create`
 //!   sends `x-oss-forbid-overwrite`. `rename_opts`: copy, then delete the source.
 //!
+//! **Versioned buckets:** OSS ignores `x-oss-forbid-overwrite` on a bucket whose versioning is
+//! enabled or suspended, so there `PutMode::Create` and `CopyMode::Create` overwrite like
+//! `Overwrite` (the previous object stays as an older version). Tools that rely on
+//! put-if-absent for commits (delta-rs, for one) need a bucket without versioning.
+//!
 //! Errors map to `NotFound`, `AlreadyExists`, `Precondition`, `NotModified`,
 //! `PermissionDenied`, `Unauthenticated`, `NotImplemented` or `Generic`, always with the
 //! [`alioss::Error`](crate::Error) (its code, request id and hint) as the source.

@@ -45,6 +45,7 @@ impl Client {
             opts: ObjectOptions::default(),
             multipart_threshold: Some(DEFAULT_COPY_MULTIPART_THRESHOLD),
             part_size: DEFAULT_COPY_PART_SIZE,
+            source_version_id: None,
         }
     }
 
@@ -69,6 +70,7 @@ impl Client {
             source_key: source_key.into(),
             range: None,
             conditions: Conditions::default(),
+            source_version_id: None,
         }
     }
 }
@@ -105,9 +107,24 @@ macro_rules! source_condition_setters {
     };
 }
 
-/// `/bucket/escaped-key`, the value of `x-oss-copy-source`.
-fn copy_source(bucket: &str, key: &str) -> String {
-    format!("/{bucket}/{}", uri_encode_path(key))
+/// `/bucket/escaped-key[?versionId=…]`, the value of `x-oss-copy-source`.
+fn copy_source(bucket: &str, key: &str, version_id: Option<&str>) -> String {
+    match version_id {
+        Some(v) => format!(
+            "/{bucket}/{}?versionId={}",
+            uri_encode_path(key),
+            crate::encoding::uri_encode(v)
+        ),
+        None => format!("/{bucket}/{}", uri_encode_path(key)),
+    }
+}
+
+/// A version id given to copy from: not empty.
+fn check_version_id(version_id: Option<&str>) -> Result<()> {
+    if version_id.is_some_and(str::is_empty) {
+        return Err(Error::invalid("source_version_id", "must not be empty"));
+    }
+    Ok(())
 }
 
 /// `<CopyObjectResult>` / `<CopyPartResult>`.
@@ -133,10 +150,18 @@ pub struct CopyObjectRequest {
     opts: ObjectOptions,
     multipart_threshold: Option<u64>,
     part_size: u64,
+    source_version_id: Option<String>,
 }
 
 impl CopyObjectRequest {
     source_condition_setters!();
+
+    /// Copies this version of the source (on a bucket with versioning) instead of its
+    /// current one.
+    pub fn source_version_id(mut self, id: impl Into<String>) -> Self {
+        self.source_version_id = Some(id.into());
+        self
+    }
 
     /// Gives the copy the metadata set on this request (Content-Type, Cache-Control, user
     /// metadata, …: `x-oss-metadata-directive: REPLACE`) instead of the source's (the default).
@@ -171,6 +196,7 @@ impl CopyObjectRequest {
         validation::bucket_and_key(&self.bucket, &self.key)?;
         self.opts.validate()?;
         self.conditions.validate()?;
+        check_version_id(self.source_version_id.as_deref())?;
         validation::part_size(self.part_size)?;
         validation::non_last_part_size(1, self.part_size)?;
         if self.multipart_threshold == Some(0) {
@@ -194,11 +220,13 @@ impl CopyObjectRequest {
     pub async fn send(self) -> Result<CopyObjectOutput> {
         self.validate()?;
         if let Some(threshold) = self.multipart_threshold {
-            let head = self
+            let mut head = self
                 .client
-                .head_object(&self.source_bucket, &self.source_key)
-                .send()
-                .await?;
+                .head_object(&self.source_bucket, &self.source_key);
+            if let Some(v) = &self.source_version_id {
+                head = head.version_id(v.clone());
+            }
+            let head = head.send().await?;
             if head.content_length > threshold {
                 return self.multipart(head).await;
             }
@@ -211,7 +239,11 @@ impl CopyObjectRequest {
         }
         req = req.header(
             "x-oss-copy-source",
-            copy_source(&self.source_bucket, &self.source_key),
+            copy_source(
+                &self.source_bucket,
+                &self.source_key,
+                self.source_version_id.as_deref(),
+            ),
         );
         if self.replace_metadata {
             req = req.header("x-oss-metadata-directive", "REPLACE");
@@ -242,14 +274,21 @@ impl CopyObjectRequest {
             opts.cache_control = head.cache_control.clone();
             opts.content_disposition = head.content_disposition.clone();
             opts.content_encoding = head.content_encoding.clone();
+            opts.content_language = head.content_language.clone();
+            opts.expires = head
+                .expires
+                .as_deref()
+                .and_then(crate::encoding::parse_http_date);
             opts.metadata = head.metadata.clone().into_iter().collect();
         }
         if !self.replace_tagging && head.tagging_count.unwrap_or(0) > 0 {
-            let tags = self
+            let mut tagging = self
                 .client
-                .get_object_tagging(&self.source_bucket, &self.source_key)
-                .send()
-                .await?;
+                .get_object_tagging(&self.source_bucket, &self.source_key);
+            if let Some(v) = &self.source_version_id {
+                tagging = tagging.version_id(v.clone());
+            }
+            let tags = tagging.send().await?;
             opts.tagging = tags.tags;
         }
         let forbid = opts.forbid_overwrite;
@@ -276,6 +315,7 @@ impl CopyObjectRequest {
                 let mut r = client.upload_part_copy(bucket, key, id, spec.number, sb, sk);
                 r.range = Some((first, last));
                 r.conditions = conditions.clone();
+                r.source_version_id = self.source_version_id.clone();
                 async move {
                     let out = r.send().await?;
                     let mut part = CompletedPart::new(out.part_number, out.etag);
@@ -365,10 +405,18 @@ pub struct UploadPartCopyRequest {
     source_key: String,
     range: Option<(u64, u64)>,
     conditions: Conditions,
+    source_version_id: Option<String>,
 }
 
 impl UploadPartCopyRequest {
     source_condition_setters!();
+
+    /// Copies from this version of the source (on a bucket with versioning) instead of its
+    /// current one.
+    pub fn source_version_id(mut self, id: impl Into<String>) -> Self {
+        self.source_version_id = Some(id.into());
+        self
+    }
 
     /// Copies only bytes `first..=last` of the source (default: all of it).
     pub fn range(mut self, first: u64, last: u64) -> Self {
@@ -387,6 +435,7 @@ impl UploadPartCopyRequest {
         validation::bucket_and_key(&self.source_bucket, &self.source_key)?;
         validation::part_number(self.part_number)?;
         self.conditions.validate()?;
+        check_version_id(self.source_version_id.as_deref())?;
         if self.upload_id.is_empty() {
             return Err(Error::invalid("upload_id", "must not be empty"));
         }
@@ -403,7 +452,11 @@ impl UploadPartCopyRequest {
             .query("uploadId", self.upload_id.clone())
             .header(
                 "x-oss-copy-source",
-                copy_source(&self.source_bucket, &self.source_key),
+                copy_source(
+                    &self.source_bucket,
+                    &self.source_key,
+                    self.source_version_id.as_deref(),
+                ),
             );
         if let Some((first, last)) = self.range {
             req = req.header("x-oss-copy-source-range", format!("bytes={first}-{last}"));

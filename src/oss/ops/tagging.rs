@@ -131,6 +131,7 @@ pub struct ObjectSubresourceRequest<O> {
     client: Client,
     bucket: String,
     key: String,
+    version_id: Option<String>,
     _out: std::marker::PhantomData<fn() -> O>,
 }
 
@@ -140,8 +141,32 @@ impl<O> ObjectSubresourceRequest<O> {
             client: client.clone(),
             bucket,
             key,
+            version_id: None,
             _out: std::marker::PhantomData,
         }
+    }
+
+    /// Acts on this version of the object (on a bucket with versioning).
+    pub fn version_id(mut self, id: impl Into<String>) -> Self {
+        self.version_id = Some(id.into());
+        self
+    }
+
+    /// The checked request for sub-resource `sub` of the object (and its version).
+    fn request(&self, operation: &'static str, method: Method, sub: &str) -> Result<OssRequest> {
+        validation::bucket_and_key(&self.bucket, &self.key)?;
+        let mut req =
+            OssRequest::new(operation, method, &self.bucket, Some(&self.key)).query(sub, "");
+        if let Some(v) = &self.version_id {
+            if v.is_empty() {
+                return Err(crate::error::Error::invalid(
+                    "version_id",
+                    "must not be empty",
+                ));
+            }
+            req = req.query("versionId", v.clone());
+        }
+        Ok(req)
     }
 }
 
@@ -182,14 +207,7 @@ impl ObjectSubresourceRequest<GetObjectTaggingOutput> {
     /// Invalid bucket or key before any request; the service's refusals (`NoSuchKey`,
     /// `AccessDenied`).
     pub async fn send(self) -> Result<GetObjectTaggingOutput> {
-        validation::bucket_and_key(&self.bucket, &self.key)?;
-        let req = OssRequest::new(
-            "GetObjectTagging",
-            Method::GET,
-            &self.bucket,
-            Some(&self.key),
-        )
-        .query("tagging", "");
+        let req = self.request("GetObjectTagging", Method::GET, "tagging")?;
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
         let r: TaggingXml = read_answer(sent, "Tagging").await?;
@@ -221,14 +239,7 @@ impl ObjectSubresourceRequest<DeleteObjectTaggingOutput> {
     /// Invalid bucket or key before any request; the service's refusals (`NoSuchKey`,
     /// `AccessDenied`).
     pub async fn send(self) -> Result<DeleteObjectTaggingOutput> {
-        validation::bucket_and_key(&self.bucket, &self.key)?;
-        let req = OssRequest::new(
-            "DeleteObjectTagging",
-            Method::DELETE,
-            &self.bucket,
-            Some(&self.key),
-        )
-        .query("tagging", "");
+        let req = self.request("DeleteObjectTagging", Method::DELETE, "tagging")?;
         let sent = self.client.send(req).await?;
         Ok(DeleteObjectTaggingOutput {
             request_id: sent.request_id(),
@@ -269,9 +280,7 @@ impl ObjectSubresourceRequest<GetObjectAclOutput> {
     /// Invalid bucket or key before any request; the service's refusals (`NoSuchKey`,
     /// `AccessDenied`).
     pub async fn send(self) -> Result<GetObjectAclOutput> {
-        validation::bucket_and_key(&self.bucket, &self.key)?;
-        let req = OssRequest::new("GetObjectAcl", Method::GET, &self.bucket, Some(&self.key))
-            .query("acl", "");
+        let req = self.request("GetObjectAcl", Method::GET, "acl")?;
         let sent = self.client.send(req).await?;
         let request_id = sent.request_id();
         let r: AclXml = read_answer(sent, "AccessControlPolicy").await?;
