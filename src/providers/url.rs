@@ -148,9 +148,12 @@ impl UrlCredentialsProviderBuilder {
                 "must be an http or https URL with a host",
             ));
         }
+        // What Debug shows: no query, fragment or user info (any of them may hold a token).
         let mut shown = url.clone();
         shown.set_query(None);
+        shown.set_fragment(None);
         let _ = shown.set_password(None);
+        let _ = shown.set_username("");
         let http = self.http.build_client(crate::http::Defaults {
             connect_timeout: Duration::from_secs(5),
             read_timeout: Duration::from_secs(10),
@@ -215,5 +218,23 @@ impl UrlCredentialsProvider {
 impl ProvideCredentials for UrlCredentialsProvider {
     async fn provide_credentials(&self) -> Result<Credentials, CredentialsError> {
         self.cache.provide_credentials().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_user_info_query_or_fragment() {
+        let p = UrlCredentialsProvider::builder(
+            "https://tok-user:tok-pass@vending.example/sts?token=tok-query#tok-frag",
+        )
+        .bearer_token("tok-bearer")
+        .build()
+        .unwrap();
+        let shown = format!("{p:?}");
+        assert!(shown.contains("vending.example/sts"), "{shown}");
+        assert!(!shown.contains("tok-"), "{shown}");
     }
 }

@@ -137,9 +137,6 @@ impl UploadRequest {
             .put_object(&self.bucket, &self.key)
             .body(body);
         req = req.options(self.opts.clone());
-        if let Some(t) = self.opts.traffic_limit {
-            req = req.traffic_limit(t);
-        }
         let out = req.send().await?;
         if let Some(f) = &self.uploader.config.progress {
             f(&UploadProgress {
