@@ -454,6 +454,29 @@ async fn lying_server(body: Vec<u8>) -> MockServer {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_size_no_object_can_have_is_refused_before_anything_is_written() {
+    // 60 TiB: more than 10,000 parts of 5 GiB.
+    let server = MockServer::start(|req, _| match req.method.as_str() {
+        "HEAD" => Reply::ok()
+            .header("ETag", "\"HUGE\"")
+            .header("Content-Length", (60u64 << 40).to_string()),
+        _ => Reply::error(400, "InvalidRequest", "unexpected"),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let err = Downloader::builder(support::oss::client(&server.endpoint()))
+        .build()
+        .unwrap()
+        .download_file(BUCKET, "huge.bin", dir.path().join("huge.bin"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), alioss::ErrorKind::InvalidResponse, "{err}");
+    assert!(files_in(dir.path()).is_empty());
+    assert_eq!(server.count(), 1, "only the HEAD");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crc_mismatch_leaves_no_file_at_the_destination() {
     let server = lying_server(data(40 * KIB, 4)).await;
     let client = support::oss::client(&server.endpoint());

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::oss::client::Client;
 use crate::oss::crc64;
 use crate::oss::validation;
+use crate::oss::validation::{MAX_PART_NUMBER, MAX_PART_SIZE};
 
 use checkpoint::{range_count, CheckpointData, Loaded};
 use range::{RangeDone, RangeJob};
@@ -66,7 +67,10 @@ type ProgressFn = dyn Fn(&DownloadProgress) + Send + Sync;
 /// folder. When every range is in, the CRC-64s of the ranges are combined and compared with the
 /// object's; only then is the temporary file renamed over the destination (atomic on one file
 /// system). On a mismatch the temporary file is removed and an [`Error::Integrity`] returned:
-/// the destination is never left holding a partial or corrupt file.
+/// the destination is never left holding a partial or corrupt file. An object stored without
+/// a CRC-64 (some objects uploaded before OSS computed them), or a client with `crc_check(false)`,
+/// has nothing to compare with: such a download is still atomic and bound to the ETag, but
+/// not checked end to end.
 ///
 /// # Memory
 /// Each range in flight buffers at most 1 MiB (less for smaller ranges) before writing it, so
@@ -409,6 +413,15 @@ impl DownloadRequest {
         let cfg = &self.downloader.config;
         let client = &self.downloader.client;
         let head = client.head_object(&self.bucket, &self.key).send().await?;
+        // No object is larger than 10,000 parts of 5 GiB: a size past that is not believed
+        // (the range bookkeeping and the temporary file are sized from it).
+        let largest = u64::from(MAX_PART_NUMBER) * MAX_PART_SIZE;
+        if head.content_length > largest {
+            return Err(Error::Response(format!(
+                "HeadObject reported {} bytes, more than an OSS object can hold ({largest})",
+                head.content_length
+            )));
+        }
         let object = ObjectInfo {
             etag: head.etag,
             size: head.content_length,
@@ -540,19 +553,20 @@ impl DownloadRequest {
             return Err(e);
         }
 
-        // The ranges kept from an earlier run are checked from the file itself.
-        let crcs = lock(&ledger).crcs.clone();
-        let mut whole = crc64::checksum(&[]);
-        for index in 0..total {
-            let len = range_len(index, range_size, object.size);
-            let crc = match crcs.get(usize::try_from(index).unwrap_or(usize::MAX)) {
-                Some(Some(c)) => *c,
-                _ => temp::crc_of_file_range(&temp, index * range_size, len).await?,
-            };
-            whole = crc64::combine(whole, crc, len);
-        }
-        if let Some(server) = object.crc64 {
-            if client.crc_check() && whole != server {
+        // The whole object's CRC-64, when there is one to compare with; the ranges kept from
+        // an earlier run are read back from the file for it.
+        if let (Some(server), true) = (object.crc64, client.crc_check()) {
+            let crcs = lock(&ledger).crcs.clone();
+            let mut whole = crc64::checksum(&[]);
+            for index in 0..total {
+                let len = range_len(index, range_size, object.size);
+                let crc = match crcs.get(usize::try_from(index).unwrap_or(usize::MAX)) {
+                    Some(Some(c)) => *c,
+                    _ => temp::crc_of_file_range(&temp, index * range_size, len).await?,
+                };
+                whole = crc64::combine(whole, crc, len);
+            }
+            if whole != server {
                 let _ = checkpoint::remove_if_present(&temp).await;
                 if let Some(cp) = &checkpoint_path {
                     let _ = checkpoint::remove_if_present(cp).await;
