@@ -91,3 +91,30 @@ impl Crc64 {
         self.len == 0
     }
 }
+
+/// The CRC-64 of `len` bytes of the file at `path` from `offset`; a file that ends before
+/// them is an [`UnexpectedEof`](std::io::ErrorKind::UnexpectedEof) error saying `short`.
+pub(crate) async fn of_file_range(
+    path: &std::path::Path,
+    offset: u64,
+    len: u64,
+    short: &'static str,
+) -> crate::error::Result<u64> {
+    use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+    let mut file = tokio::fs::File::open(path).await?;
+    file.seek(std::io::SeekFrom::Start(offset)).await?;
+    let mut reader = file.take(len);
+    let mut crc = Crc64::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = reader.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        crc.update(&buf[..n]);
+    }
+    if crc.len() != len {
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, short).into());
+    }
+    Ok(crc.value())
+}

@@ -1,11 +1,9 @@
 //! The temporary file a download is written into, beside its destination, and reading back
 //! the CRC-64 of a part of it.
 
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::oss::crc64::Crc64;
 
 /// The temporary file for `destination`, in the same folder (so the final rename stays on one
 /// file system): `.<name>.alioss-download`, or with a random tag in the name when `unique`
@@ -24,32 +22,15 @@ pub(crate) fn temp_path_beside(destination: &Path, unique: bool) -> Result<PathB
     Ok(destination.with_file_name(temp))
 }
 
-/// The CRC-64 of `len` bytes of the file at `path` from `offset` (read on a blocking thread).
+/// The CRC-64 of `len` bytes of the temporary file at `path` from `offset`.
 pub(crate) async fn crc_of_file_range(path: &Path, offset: u64, len: u64) -> Result<u64> {
-    let path = path.to_owned();
-    let read = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
-        let mut file = std::fs::File::open(&path)?;
-        file.seek(SeekFrom::Start(offset))?;
-        let mut buf = vec![0u8; 256 * 1024];
-        let mut crc = Crc64::new();
-        let mut left = len;
-        while left > 0 {
-            let want = usize::try_from(left).unwrap_or(buf.len()).min(buf.len());
-            let n = file.read(&mut buf[..want])?;
-            if n == 0 {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "the temporary download file is shorter than the object",
-                ));
-            }
-            crc.update(&buf[..n]);
-            left -= n as u64;
-        }
-        Ok(crc.value())
-    })
+    crate::oss::crc64::of_file_range(
+        path,
+        offset,
+        len,
+        "the temporary download file is shorter than the object",
+    )
     .await
-    .map_err(|e| Error::Io(std::io::Error::other(e)))?;
-    Ok(read?)
 }
 
 #[cfg(test)]

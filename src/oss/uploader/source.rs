@@ -6,11 +6,10 @@ use std::pin::Pin;
 
 use bytes::Bytes;
 use futures_util::stream::{Stream, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::error::{Error, Result};
 use crate::oss::body::Body;
-use crate::oss::crc64::{self, Crc64};
+use crate::oss::crc64;
 
 use super::plan::PartSpec;
 
@@ -130,25 +129,8 @@ impl Source {
                 "a stream cannot be read again to resume an upload".into(),
             )),
             Source::File(p) => {
-                let mut file = tokio::fs::File::open(p).await?;
-                file.seek(std::io::SeekFrom::Start(offset)).await?;
-                let mut reader = file.take(len);
-                let mut crc = Crc64::new();
-                let mut buf = vec![0u8; 256 * 1024];
-                loop {
-                    let n = reader.read(&mut buf).await?;
-                    if n == 0 {
-                        break;
-                    }
-                    crc.update(&buf[..n]);
-                }
-                if crc.len() != len {
-                    return Err(Error::Io(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        "the file became shorter during the upload",
-                    )));
-                }
-                Ok(crc.value())
+                crc64::of_file_range(p, offset, len, "the file became shorter during the upload")
+                    .await
             }
         }
     }
