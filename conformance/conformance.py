@@ -721,8 +721,10 @@ def object_ops_cases(r: Runner, label: str, client: oss.Client,
 
     def delete_multiple(quiet: bool) -> Callable[[], str]:
         def run() -> str:
-            keys = [f"{base}/del-{quiet}-{i} ü&<>" for i in range(3)]
-            for k in keys:
+            # A literal `%2F` is part of the key: the official SDK sends keys as they are.
+            keys = [f"{base}/del-{quiet}-{i} ü&<>%2F=" for i in range(3)]
+            sibling = f"{base}/del-{quiet}-0 ü&<>/="
+            for k in keys + [sibling]:
                 client.put_object(oss.PutObjectRequest(bucket=BUCKET, key=k, body=b"x"))
             res = client.delete_multiple_objects(oss.DeleteMultipleObjectsRequest(
                 bucket=BUCKET, encoding_type="url", quiet=quiet,
@@ -735,6 +737,9 @@ def object_ops_cases(r: Runner, label: str, client: oss.Client,
             for k in keys:
                 expect_refused(lambda k=k: client.head_object(
                     oss.HeadObjectRequest(bucket=BUCKET, key=k)), 404, "NoSuchKey")
+            # The key with a real `/` where the others have `%2F` is still there.
+            client.head_object(oss.HeadObjectRequest(bucket=BUCKET, key=sibling))
+            client.delete_object(oss.DeleteObjectRequest(bucket=BUCKET, key=sibling))
             return f"{len(keys)} keys gone" + (" (quiet)" if quiet else ", all listed")
         return run
 

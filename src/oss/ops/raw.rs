@@ -33,15 +33,13 @@ impl Client {
     /// # async fn run(client: alioss::oss::Client) -> alioss::error::Result<()> {
     /// use alioss::oss::Method;
     ///
-    /// // PutObjectTagging, which has no builder of its own.
-    /// let body = "<Tagging><TagSet><Tag><Key>team</Key><Value>data</Value></Tag></TagSet></Tagging>";
+    /// // PutSymlink, which has no builder of its own.
     /// let out = client
-    ///     .operation("PutObjectTagging", Method::PUT)
+    ///     .operation("PutSymlink", Method::PUT)
     ///     .bucket("examplebucket")
-    ///     .key("src/data.csv")
-    ///     .query("tagging", "")
-    ///     .header("Content-Type", "application/xml")
-    ///     .body(body)
+    ///     .key("src/latest.csv")
+    ///     .query("symlink", "")
+    ///     .header("x-oss-symlink-target", "src/data.csv")
     ///     .send()
     ///     .await?;
     /// assert!(out.status().is_success());
