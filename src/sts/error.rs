@@ -134,12 +134,16 @@ pub fn hint_for(code: &str) -> Option<&'static str> {
     Some(hint)
 }
 
-/// Whether an STS error answer is worth retrying: throttling, HTTP 429 and server errors.
+/// Whether an STS error answer is worth retrying: throttling, HTTP 429, 408 (request timeout)
+/// and server errors, as for OSS. (`RequestTimeTooSkewed` is not: the STS client signs with
+/// its clock as it is, so the same request would be refused again.)
 pub(crate) fn is_retryable(err: &ServiceError) -> bool {
-    matches!(
-        err.kind(),
-        crate::ErrorKind::Throttled | crate::ErrorKind::ServerError
-    ) || err.code == crate::error::codes::SERVICE_UNAVAILABLE
+    err.status == 408
+        || matches!(
+            err.kind(),
+            crate::ErrorKind::Throttled | crate::ErrorKind::ServerError
+        )
+        || err.code == crate::error::codes::SERVICE_UNAVAILABLE
 }
 
 #[cfg(test)]
@@ -196,6 +200,18 @@ mod tests {
             assert!(!e.code.is_empty());
             assert!(is_retryable(&e));
         }
+    }
+
+    #[test]
+    fn timeouts_throttling_and_server_errors_are_retried_refusals_are_not() {
+        let answer = |status: u16, code: &str| {
+            service_error(status, format!(r#"{{"Code":"{code}"}}"#).as_bytes(), &[])
+        };
+        assert!(is_retryable(&answer(408, "RequestTimeout")));
+        assert!(is_retryable(&answer(400, "Throttling.User")));
+        assert!(is_retryable(&answer(503, "ServiceUnavailable")));
+        assert!(!is_retryable(&answer(403, "NoPermission")));
+        assert!(!is_retryable(&answer(400, "InvalidParameter")));
     }
 
     #[test]
