@@ -1,5 +1,5 @@
-//! Download throughput against the in-process emulator (`--fast-etags`, memory store), side by
-//! side: `curl -o` of a presigned GET URL (one stream), alioss `get_object(..).write_to_file`
+//! Download throughput against an emulator in a child process (`--fast-etags`, memory store),
+//! so that, as for curl, the server's CPU time and memory are not the client's; side by side: `curl -o` of a presigned GET URL (one stream), alioss `get_object(..).write_to_file`
 //! (one stream, CRC-64 checked, atomic rename) and the `Downloader` (ranged GETs, 4 in flight,
 //! CRC-64 combined, atomic rename). Run with `cargo bench --bench download` (release).
 //!
@@ -20,7 +20,7 @@ use alioss::oss::Downloader;
 mod common;
 
 use common::{
-    admin, content, env_u64, mb_per_s, median, scratch_dir, start_emulator, PeakRss, BUCKET,
+    content, env_u64, mb_per_s, median, scratch_dir, serve_child, ChildEmulator, PeakRss, BUCKET,
 };
 
 const KEY: &str = "bench/download.bin";
@@ -94,6 +94,10 @@ async fn curl_get(url: &str, dest: &Path) -> Result<(), String> {
 }
 
 fn main() {
+    if std::env::var_os("DOWNLOAD_BENCH_CHILD").is_some() {
+        serve_child(None);
+        return;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -105,8 +109,8 @@ fn main() {
 async fn run() {
     let size = env_u64("DOWNLOAD_BENCH_MIB", 256) * 1024 * 1024;
     let rounds = env_u64("DOWNLOAD_BENCH_ROUNDS", 5).max(1);
-    let emu = start_emulator(true).await;
-    let client = admin(&emu);
+    let emu = ChildEmulator::spawn("DOWNLOAD_BENCH_CHILD");
+    let client = emu.client();
     let body = content(size as usize);
     client
         .put_object(BUCKET, KEY)
@@ -117,7 +121,7 @@ async fn run() {
     let dir = scratch_dir("DOWNLOAD_BENCH_DIR");
     let dest = dir.path().join("download.bin");
     println!(
-        "download of {} MiB from the in-process emulator, {rounds} rounds, into {}",
+        "download of {} MiB from an emulator in a child process, {rounds} rounds, into {}",
         size >> 20,
         dir.path().display()
     );
@@ -183,5 +187,5 @@ async fn run() {
             m.peak_growth_mib
         );
     }
-    emu.shutdown().await;
+    drop(emu);
 }

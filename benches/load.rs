@@ -13,19 +13,16 @@
 //! the largest round, `LOAD_BENCH_DIR` where the file and the emulator's store go (default
 //! `/dev/shm` when present).
 
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::Write as _;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use alioss::credentials::{Credentials, StaticCredentialsProvider};
-use alioss::oss::{Client, Uploader};
-use alioss_emulator::{Emulator, EmulatorConfig};
+use alioss::oss::Uploader;
 
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{env_u64, memory_kib, reset_peak, BUCKET};
+use common::{env_u64, memory_kib, reset_peak, serve_child, ChildEmulator, BUCKET};
 
 const MIB: u64 = 1024 * 1024;
 const PART: u64 = 8 * MIB;
@@ -46,54 +43,13 @@ fn work_dir() -> PathBuf {
         })
 }
 
-/// The child: an emulator with a directory store; prints its endpoint and the admin's keys,
-/// then serves until its stdin closes.
-fn child() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let store = tempfile::tempdir_in(work_dir()).unwrap();
-        let emu = Emulator::builder()
-            .config(EmulatorConfig::demo())
-            .data_dir(store.path())
-            .fast_etags(true)
-            .start()
-            .await
-            .unwrap();
-        let admin = emu.user_credentials("admin").unwrap();
-        println!(
-            "{} {} {}",
-            emu.endpoint(),
-            admin.access_key_id(),
-            admin.access_key_secret()
-        );
-        std::io::stdout().flush().unwrap();
-        tokio::task::spawn_blocking(|| {
-            let mut line = String::new();
-            let _ = std::io::stdin().read_line(&mut line);
-        })
-        .await
-        .unwrap();
-        emu.shutdown().await;
-    });
-}
-
 fn main() {
     if std::env::var_os("LOAD_BENCH_CHILD").is_some() {
-        child();
+        let store = tempfile::tempdir_in(work_dir()).unwrap();
+        serve_child(Some(store.path()));
         return;
     }
-    let mut server = Command::new(std::env::current_exe().unwrap())
-        .env("LOAD_BENCH_CHILD", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let fields: Vec<&str> = first.split_whitespace().collect();
-    let (endpoint, key_id, secret) = (fields[0], fields[1], fields[2]);
+    let server = ChildEmulator::spawn("LOAD_BENCH_CHILD");
 
     let size = env_u64("LOAD_BENCH_MIB", 32) * MIB;
     let max_uploads = env_u64("LOAD_BENCH_UPLOADS", 20) as usize;
@@ -111,14 +67,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let client = Client::builder()
-        .region("cn-hangzhou")
-        .endpoint(endpoint)
-        .credentials(StaticCredentialsProvider::new(
-            Credentials::new(key_id, secret).unwrap(),
-        ))
-        .build()
-        .unwrap();
+    let client = server.client();
     let uploader = Uploader::builder(client)
         .part_size(PART)
         .parallelism(PARALLELISM)
@@ -177,6 +126,5 @@ fn main() {
             buffered
         );
     }
-    drop(server.stdin.take());
-    let _ = server.wait();
+    drop(server);
 }

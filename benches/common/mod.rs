@@ -4,7 +4,9 @@
 //! with `#[path = "common/mod.rs"] mod common;` and uses what it needs.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use alioss::credentials::StaticCredentialsProvider;
@@ -143,4 +145,82 @@ pub fn admin(emu: &EmulatorHandle) -> Client {
         emu.endpoint(),
         emu.user_credentials("admin").expect("demo user"),
     )
+}
+
+/// An emulator serving from a child process (this bench binary run again with `child_var` set,
+/// which calls [`serve_child`]): the server's work and memory are not in this process, as with
+/// a real service, and its CPU time competes with this process's as curl's does. Stopped when
+/// dropped.
+pub struct ChildEmulator {
+    child: Child,
+    /// Its `http://127.0.0.1:port`.
+    pub endpoint: String,
+    /// The demo user `admin`'s keys.
+    pub admin: alioss::Credentials,
+}
+
+impl ChildEmulator {
+    /// Starts the child and waits for its endpoint.
+    pub fn spawn(child_var: &str) -> Self {
+        let mut child = Command::new(std::env::current_exe().expect("bench binary"))
+            .env(child_var, "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the emulator child");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("child stdout"))
+            .read_line(&mut first)
+            .expect("the child's endpoint line");
+        let fields: Vec<&str> = first.split_whitespace().collect();
+        assert_eq!(fields.len(), 3, "unexpected child line {first:?}");
+        Self {
+            child,
+            endpoint: fields[0].to_owned(),
+            admin: alioss::Credentials::new(fields[1], fields[2]).expect("admin keys"),
+        }
+    }
+
+    /// A client of the child emulator with the admin's keys.
+    pub fn client(&self) -> Client {
+        client(&self.endpoint, self.admin.clone())
+    }
+}
+
+impl Drop for ChildEmulator {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// The child side of [`ChildEmulator`]: an emulator with CRC-64 ETags (`--fast-etags`), its
+/// objects in `data_dir` or in memory; prints its endpoint and the admin's keys, then serves
+/// until its stdin closes.
+pub fn serve_child(data_dir: Option<&Path>) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let mut builder = Emulator::builder()
+            .config(EmulatorConfig::demo())
+            .fast_etags(true);
+        if let Some(dir) = data_dir {
+            builder = builder.data_dir(dir);
+        }
+        let emu = builder.start().await.expect("emulator");
+        let admin = emu.user_credentials("admin").expect("demo user");
+        println!(
+            "{} {} {}",
+            emu.endpoint(),
+            admin.access_key_id(),
+            admin.access_key_secret()
+        );
+        std::io::stdout().flush().expect("stdout");
+        tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
+            let _ = std::io::stdin().read_line(&mut line);
+        })
+        .await
+        .expect("stdin watcher");
+        emu.shutdown().await;
+    });
 }
