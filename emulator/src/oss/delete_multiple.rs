@@ -6,6 +6,7 @@ use base64::Engine as _;
 use hyper::Response;
 use md5::Digest as _;
 
+use super::records::{read_records, Records};
 use super::{maybe_encode, xml_response, OssRequest};
 use crate::authz::Conditions;
 use crate::errors::{push_elem, OssError};
@@ -19,53 +20,19 @@ pub(crate) const MAX_KEYS: usize = 1000;
 /// (control characters as character references), never URL-encoded: `encoding-type=url` only
 /// asks for encoded keys in the answer.
 fn parse_delete_body(xml: &[u8]) -> Result<(bool, Vec<String>), OssError> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(xml);
-    let mut keys = Vec::new();
-    let mut quiet = false;
-    let mut path: Vec<String> = Vec::new();
-    let mut key: Option<String> = None;
-    let mut buf = Vec::new();
-    let mut saw_root = false;
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) => {
-                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                if path.is_empty() {
-                    if name != "Delete" {
-                        return Err(OssError::malformed_xml());
-                    }
-                    saw_root = true;
-                }
-                if name == "Object" {
-                    key = None;
-                }
-                path.push(name);
-            }
-            // `<Key/>`: an empty key, refused later.
-            Ok(Event::Empty(e)) if e.name().as_ref() == b"Key" => key = Some(String::new()),
-            // The guard pops every closing element; `</Object>` ends a key.
-            Ok(Event::End(_)) if path.pop().as_deref() == Some("Object") => match key.take() {
-                Some(k) => keys.push(k),
-                None => return Err(OssError::malformed_xml()),
-            },
-            Ok(Event::Text(t)) => {
-                let text = t.unescape().map_err(|_| OssError::malformed_xml())?;
-                match path.last().map(String::as_str) {
-                    Some("Key") => key = Some(key.unwrap_or_default() + &text),
-                    Some("Quiet") => quiet = text.trim().eq_ignore_ascii_case("true"),
-                    _ => {}
-                }
-            }
-            Ok(Event::Eof) => break,
-            Err(_) => return Err(OssError::malformed_xml()),
-            _ => {}
-        }
-        buf.clear();
-    }
-    if !path.is_empty() || !saw_root || keys.is_empty() || keys.len() > MAX_KEYS {
+    // `<Key/>` is an empty key, refused later; an `<Object>` without a key is malformed.
+    let doc = read_records(xml, "Delete", "Object", &["Key"])?;
+    let keys = doc
+        .records
+        .iter()
+        .map(|r| Records::field(r, "Key").map(str::to_owned))
+        .collect::<Option<Vec<String>>>()
+        .ok_or_else(OssError::malformed_xml)?;
+    if keys.is_empty() || keys.len() > MAX_KEYS {
         return Err(OssError::malformed_xml());
     }
+    let quiet =
+        Records::field(&doc.fields, "Quiet").is_some_and(|q| q.trim().eq_ignore_ascii_case("true"));
     Ok((quiet, keys))
 }
 
@@ -147,6 +114,27 @@ mod tests {
         assert!(quiet);
         // Taken literally: a `%2F` in the body is part of the key, not an encoded slash.
         assert_eq!(keys, ["a&b", "c%2Fd=1", "x\u{1}y"]);
+    }
+
+    #[test]
+    fn an_object_needs_a_key_and_an_empty_key_element_is_an_empty_key() {
+        let parse = |xml: &str| parse_delete_body(xml.as_bytes());
+        assert_eq!(
+            parse("<Delete><Object><Key/></Object></Delete>").unwrap().1,
+            [""]
+        );
+        for bad in [
+            "<Delete><Object></Object></Delete>",
+            "<Delete><Object><Key></Key></Object></Delete>",
+            "<Other><Object><Key>k</Key></Object></Other>",
+            "<Delete><Object><Key>k</Key></Object>",
+            "<Delete/>",
+        ] {
+            assert_eq!(parse(bad).unwrap_err().code, "MalformedXML", "{bad}");
+        }
+        let (quiet, _) =
+            parse("<Delete><Quiet> TRUE </Quiet><Object><Key>k</Key></Object></Delete>").unwrap();
+        assert!(quiet);
     }
 
     #[test]

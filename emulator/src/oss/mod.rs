@@ -8,6 +8,7 @@ mod list;
 mod multipart;
 mod object;
 mod post;
+mod records;
 mod tagging;
 
 use std::sync::Arc;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use hyper::Response;
 
+use super::records::{read_records, Records};
 use super::{xml_response, OssRequest};
 use crate::errors::{push_elem, OssError};
 use crate::server::{empty, Body, State};
@@ -43,52 +44,20 @@ fn invalid_tag() -> OssError {
 
 /// `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>` → pairs.
 fn parse_tagging(xml: &[u8]) -> Result<Vec<(String, String)>, OssError> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(xml);
-    let mut tags = Vec::new();
-    let mut path: Vec<String> = Vec::new();
-    let (mut key, mut value) = (None::<String>, None::<String>);
-    let mut buf = Vec::new();
-    let mut saw_root = false;
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) => {
-                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                if path.is_empty() {
-                    if name != "Tagging" {
-                        return Err(OssError::malformed_xml());
-                    }
-                    saw_root = true;
-                }
-                if name == "Tag" {
-                    key = None;
-                    value = None;
-                }
-                path.push(name);
-            }
-            Ok(Event::Empty(e)) if e.name().as_ref() == b"Value" => value = Some(String::new()),
-            // The guard pops every closing element; `</Tag>` ends a tag.
-            Ok(Event::End(_)) if path.pop().as_deref() == Some("Tag") => {
-                let k = key.take().ok_or_else(OssError::malformed_xml)?;
-                tags.push((k, value.take().unwrap_or_default()));
-            }
-            Ok(Event::Text(t)) => {
-                let text = t.unescape().map_err(|_| OssError::malformed_xml())?;
-                match path.last().map(String::as_str) {
-                    Some("Key") => key = Some(key.unwrap_or_default() + &text),
-                    Some("Value") => value = Some(value.unwrap_or_default() + &text),
-                    _ => {}
-                }
-            }
-            Ok(Event::Eof) => break,
-            Err(_) => return Err(OssError::malformed_xml()),
-            _ => {}
-        }
-        buf.clear();
-    }
-    if !path.is_empty() || !saw_root {
-        return Err(OssError::malformed_xml());
-    }
+    // `<Value/>` is an empty value; a tag without a key is malformed.
+    let doc = read_records(xml, "Tagging", "Tag", &["Value"])?;
+    let tags = doc
+        .records
+        .iter()
+        .map(|r| {
+            let key = Records::field(r, "Key")?.to_owned();
+            Some((
+                key,
+                Records::field(r, "Value").unwrap_or_default().to_owned(),
+            ))
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(OssError::malformed_xml)?;
     check_tag_set(&tags)?;
     Ok(tags)
 }
@@ -261,5 +230,8 @@ mod tests {
             "InvalidTag"
         );
         assert_eq!(parse_tagging(b"<Nope/>").unwrap_err().code, "MalformedXML");
+        // A tag needs a key with text; `<Key/>` is no key.
+        let keyless = b"<Tagging><TagSet><Tag><Key/><Value>1</Value></Tag></TagSet></Tagging>";
+        assert_eq!(parse_tagging(keyless).unwrap_err().code, "MalformedXML");
     }
 }
