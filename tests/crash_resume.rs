@@ -19,9 +19,8 @@ use std::time::Duration;
 
 use alioss::credentials::{Credentials, StaticCredentialsProvider};
 use alioss::oss::{crc64, Client, Downloader, RetryPolicy, Uploader};
-use alioss::sts::AssumeRoleRequest;
 use alioss_emulator::EmulatorHandle;
-use support::emulator::{admin, get_bytes, start, sts_client, BUCKET};
+use support::emulator::{admin, assume_role, get_bytes, start, BUCKET};
 
 const PART: u64 = 100 * 1024;
 const KIB: usize = 1024;
@@ -220,15 +219,8 @@ fn rewrite_keeping_mtime(path: &Path, data: &[u8]) {
 const SRC_ONLY: &str = r#"{"Version":"1","Statement":[{"Action":["oss:PutObject"],"Resource":["acs:oss:*:*:examplebucket/src/*"],"Effect":"Allow"}]}"#;
 
 async fn partner(emu: &EmulatorHandle) -> ChildCreds {
-    let request = AssumeRoleRequest::builder()
-        .role_arn(emu.role_arn("RamOssTest").unwrap())
-        .role_session_name("partner-crash")
-        .duration_seconds(900)
-        .policy_json(SRC_ONLY)
-        .build()
-        .unwrap();
-    let out = sts_client(emu).assume_role(request).await.unwrap();
-    ChildCreds::of(&out.credentials)
+    let creds = assume_role(emu, "RamOssTest", "partner-crash", Some(SRC_ONLY), 900).await;
+    ChildCreds::of(&creds)
 }
 
 /// One scenario: upload, SIGKILL after `freeze_after` parts, maybe modify the file in place,

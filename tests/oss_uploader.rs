@@ -15,14 +15,13 @@ use alioss::oss::{
     crc64, Client, ResumeStatus, RetryPolicy, StartOverReason, UploadOutput, UploadProgress,
     Uploader, UploaderBuilder,
 };
-use alioss::sts::AssumeRoleRequest;
 use alioss::Error;
 use alioss_emulator::{EmulatorHandle, Fault};
 use futures_util::TryStreamExt;
 
 mod support;
 
-use support::emulator::{admin, client_with, fast_retries, get_bytes, start, sts_client, BUCKET};
+use support::emulator::{admin, assume_role, client_with, fast_retries, get_bytes, start, BUCKET};
 
 const KIB: usize = 1024;
 /// The smallest part size OSS allows, so small files still make many parts.
@@ -281,18 +280,7 @@ const SRC_ONLY: &str = r#"{"Version":"1","Statement":[{"Action":["oss:PutObject"
 
 /// Temporary credentials of role RamOssTest narrowed to PutObject on `examplebucket/src/*`.
 async fn partner_credentials(emu: &EmulatorHandle) -> Credentials {
-    let request = AssumeRoleRequest::builder()
-        .role_arn(emu.role_arn("RamOssTest").unwrap())
-        .role_session_name("partner-42")
-        .duration_seconds(900)
-        .policy_json(SRC_ONLY)
-        .build()
-        .unwrap();
-    sts_client(emu)
-        .assume_role(request)
-        .await
-        .unwrap()
-        .credentials
+    assume_role(emu, "RamOssTest", "partner-42", Some(SRC_ONLY), 900).await
 }
 
 #[tokio::test]
